@@ -1,0 +1,1 @@
+"""claims analysis (see its issue)."""

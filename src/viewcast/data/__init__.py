@@ -1,0 +1,1 @@
+"""Loaders, validation and synthetic generators shared by the analyses."""

@@ -1,0 +1,1 @@
+"""followers analysis (see its issue)."""

@@ -1,0 +1,1 @@
+"""Views forecast for capacity planning (issue 2)."""

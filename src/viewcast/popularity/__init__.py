@@ -1,0 +1,1 @@
+"""popularity analysis (see its issue)."""

@@ -1,0 +1,40 @@
+"""Rich progress bars that switch themselves off where nobody is watching.
+
+Long work (training epochs, backtest folds, sweeps) shows a bar on an interactive terminal and
+stays silent in pipes, CI logs and tests (``VIEWCAST_PROGRESS=0`` forces it off, ``=1`` on).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+
+def progress_enabled() -> bool:
+    setting = os.environ.get("VIEWCAST_PROGRESS")
+    if setting is not None:
+        return setting not in ("0", "false", "no", "")
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None, enabled: bool = True) -> Iterator[Callable[..., None]]:
+    """Yield ``advance(n=1)``; draws a Rich bar on stderr when enabled and interactive."""
+    if not (enabled and progress_enabled()):
+        yield lambda n=1: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n=1: progress.advance(task, n)

@@ -1,0 +1,5 @@
+"""Self-contained HTML reports (Jinja2) with plots embedded as data URIs."""
+
+from viewcast.report.html import embed_png, render_report, write_report
+
+__all__ = ["embed_png", "render_report", "write_report"]
