@@ -11,6 +11,8 @@ import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+_active = False
+
 
 def progress_enabled() -> bool:
     setting = os.environ.get("VIEWCAST_PROGRESS")
@@ -22,19 +24,26 @@ def progress_enabled() -> bool:
 @contextmanager
 def progress_bar(description: str, total: int | None, enabled: bool = True) -> Iterator[Callable[..., None]]:
     """Yield ``advance(n=1)``; draws a Rich bar on stderr when enabled and interactive."""
-    if not (enabled and progress_enabled()):
+    global _active
+    if _active or not (enabled and progress_enabled()):
+        # Rich allows one live display at a time: a bar inside a bar (epochs inside backtest
+        # folds) stays silent and the outer bar keeps counting.
         yield lambda n=1: None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n=1: progress.advance(task, n)
+    _active = True
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress:
+            task = progress.add_task(description, total=total)
+            yield lambda n=1: progress.advance(task, n)
+    finally:
+        _active = False

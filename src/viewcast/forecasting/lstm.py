@@ -1,0 +1,223 @@
+"""The study's LSTM views forecaster, rebuilt faithfully in PyTorch.
+
+Recipe (pinned by tests): MinMax scaling fitted on the training part only; windows of the previous
+10 values predict the next; chronological 80/20 split; two stacked LSTM layers of 50 units with
+dropout 0.4 after each; Dense(1); Adam (lr 0.001), MSE, batch 8, at most 50 epochs, early stopping
+on validation loss with the best epoch's weights restored; recursive multi-step forecast. As in
+the study, the validation data for early stopping is the 20% test part, so its "test" errors are
+optimistic; the rolling-origin backtest in :mod:`viewcast.forecasting.backtest` is the honest
+measure and is what model selection uses.
+
+With several series (``--by category|creator``) one global model learns from every series'
+windows, each series scaled by its own training min/max (a thousand separate networks would be
+slow and data-starved). Large panels get bigger batches and a per-epoch sample of windows,
+reported in the fit summary.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from torch import nn
+
+from viewcast.forecasting.panel import Panel
+from viewcast.nn import TrainConfig, TrainHistory, fit
+
+LARGE_PANEL_WINDOWS = 20_000  # above this, the global model trains with larger batches
+LARGE_BATCH = 256
+LARGE_BATCHES_PER_EPOCH = 400
+
+
+class LSTMRecipe(BaseModel):
+    """Hyper-parameters; the defaults are the study's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window: int = Field(10, ge=1)
+    units: int = Field(50, ge=1)
+    layers: int = Field(2, ge=1)
+    dropout: float = Field(0.4, ge=0, lt=1)
+    train_fraction: float = Field(0.8, gt=0, lt=1)
+    learning_rate: float = 1e-3
+    batch_size: int = Field(8, ge=1)
+    max_epochs: int = Field(50, ge=1)
+    patience: int = Field(10, ge=1)
+    seed: int = 0
+    threads: int | None = None
+
+    def min_history(self) -> int:
+        """Shortest series with a few training windows and at least two validation targets."""
+        return max(math.ceil((self.window + 5) / self.train_fraction), self.window + 10)
+
+
+class StudyLSTM(nn.Module):
+    """LSTM(50, return_sequences) -> Dropout(0.4) -> LSTM(50) -> Dropout(0.4) -> Dense(1)."""
+
+    def __init__(self, units: int = 50, layers: int = 2, dropout: float = 0.4) -> None:
+        super().__init__()
+        self.lstms = nn.ModuleList(nn.LSTM(1 if i == 0 else units, units, batch_first=True) for i in range(layers))
+        self.dropouts = nn.ModuleList(nn.Dropout(dropout) for _ in range(layers))
+        self.head = nn.Linear(units, 1)
+        self._keras_init()
+
+    def _keras_init(self) -> None:
+        """Keras' LSTM defaults: Glorot-uniform input weights, orthogonal recurrent, forget bias 1."""
+        for lstm in self.lstms:
+            for name, param in lstm.named_parameters():
+                if name.startswith("weight_ih"):
+                    for gate in param.data.chunk(4, dim=0):
+                        nn.init.xavier_uniform_(gate)
+                elif name.startswith("weight_hh"):
+                    for gate in param.data.chunk(4, dim=0):
+                        nn.init.orthogonal_(gate)
+                else:
+                    nn.init.zeros_(param)
+            hidden = lstm.hidden_size
+            lstm.bias_ih_l0.data[hidden : 2 * hidden] = 1.0  # torch gate order: input, forget, cell, output
+        nn.init.xavier_uniform_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for lstm, dropout in zip(self.lstms, self.dropouts):
+            x, _ = lstm(x)
+            x = dropout(x)
+        return self.head(x[:, -1, :])
+
+
+def make_windows(values: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """All (previous ``window`` values -> next value) pairs; X is (n - window, window)."""
+    values = np.asarray(values, dtype=np.float32)
+    if len(values) <= window:
+        return np.empty((0, window), np.float32), np.empty(0, np.float32)
+    X = np.lib.stride_tricks.sliding_window_view(values[:-1], window)
+    return np.ascontiguousarray(X), values[window:].copy()
+
+
+def split_point(length: int, train_fraction: float) -> int:
+    """Index of the first test value of a series under the chronological split."""
+    return int(length * train_fraction)
+
+
+class LSTMForecaster:
+    """Global study-LSTM over a panel. Fitted state: ``model_``, ``data_min_``, ``data_max_``."""
+
+    name = "lstm"
+
+    def __init__(self, recipe: LSTMRecipe | None = None, progress: bool = True) -> None:
+        self.recipe = recipe or LSTMRecipe()
+        self.progress = progress
+
+    def min_history(self) -> int:
+        return self.recipe.min_history()
+
+    # --- scaling -------------------------------------------------------------------------
+    def _scale(self, values: np.ndarray, i: int) -> np.ndarray:
+        span = self.data_max_[i] - self.data_min_[i]
+        return (values - self.data_min_[i]) / (span if span > 0 else 1.0)
+
+    def _unscale(self, values: np.ndarray, index: np.ndarray) -> np.ndarray:
+        span = self.data_max_[index] - self.data_min_[index]
+        return values * np.where(span > 0, span, 1.0) + self.data_min_[index]
+
+    # --- training ------------------------------------------------------------------------
+    def fit(self, panel: Panel) -> "LSTMForecaster":
+        r = self.recipe
+        splits = [split_point(len(v), r.train_fraction) for v in panel.values]
+        # MinMax statistics from each series' training part only: no test value leaks into scaling.
+        self.data_min_ = np.array([v[:s].min() for v, s in zip(panel.values, splits)], dtype=np.float64)
+        self.data_max_ = np.array([v[:s].max() for v, s in zip(panel.values, splits)], dtype=np.float64)
+        parts = {"train": ([], [], []), "test": ([], [], [])}
+        for i, (values, split) in enumerate(zip(panel.values, splits)):
+            X, y = make_windows(self._scale(values, i), r.window)
+            target_index = np.arange(r.window, len(values))
+            for part, mask in (("train", target_index < split), ("test", target_index >= split)):
+                parts[part][0].append(X[mask])
+                parts[part][1].append(y[mask])
+                parts[part][2].append(np.full(mask.sum(), i))
+        X_train, y_train, s_train = (np.concatenate(a) for a in parts["train"])
+        X_test, y_test, s_test = (np.concatenate(a) for a in parts["test"])
+        if len(X_train) == 0:
+            raise ValueError("no training windows: series too short for the LSTM")
+        batch_size, batches = r.batch_size, None
+        if len(X_train) > LARGE_PANEL_WINDOWS:
+            batch_size, batches = max(r.batch_size, LARGE_BATCH), LARGE_BATCHES_PER_EPOCH
+        self.training_note_ = (
+            f"{len(X_train):,} training and {len(X_test):,} validation windows from {len(panel)} series; "
+            f"batch {batch_size}" + (f", {batches} sampled batches per epoch" if batches else "")
+        )
+        torch.manual_seed(r.seed)
+        self.model_ = StudyLSTM(r.units, r.layers, r.dropout)
+        to_t = lambda a: torch.from_numpy(np.asarray(a, np.float32))  # noqa: E731
+        train = (to_t(X_train)[..., None], to_t(y_train)[:, None])
+        val = (to_t(X_test)[..., None], to_t(y_test)[:, None]) if len(X_test) else None
+        config = TrainConfig(
+            max_epochs=r.max_epochs,
+            batch_size=batch_size,
+            learning_rate=r.learning_rate,
+            optimizer="adam",
+            patience=r.patience,
+            seed=r.seed,
+            threads=r.threads,
+            max_batches_per_epoch=batches,
+            progress=self.progress,
+            description="LSTM epochs",
+        )
+        self.history_: TrainHistory = fit(self.model_, train, val, nn.functional.mse_loss, config)
+        self.train_test_table_ = {
+            "train": self._errors(X_train, y_train, s_train),
+            "test": self._errors(X_test, y_test, s_test) if len(X_test) else None,
+        }
+        return self
+
+    def _predict_scaled(self, X: np.ndarray) -> np.ndarray:
+        self.model_.eval()
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(X), 8192):
+                chunk = torch.from_numpy(np.asarray(X[start : start + 8192], np.float32))[..., None]
+                out.append(self.model_(chunk)[:, 0].numpy())
+        return np.concatenate(out) if out else np.empty(0)
+
+    def _errors(self, X: np.ndarray, y: np.ndarray, series: np.ndarray) -> dict[str, float]:
+        """One-step MAE, MSE and RMSE in original units (views), as the study's table shows."""
+        predicted = self._unscale(self._predict_scaled(X).astype(np.float64), series)
+        actual = self._unscale(y.astype(np.float64), series)
+        error = predicted - actual
+        mse = float(np.mean(error**2))
+        return {"mae": float(np.mean(np.abs(error))), "mse": mse, "rmse": math.sqrt(mse), "windows": int(len(y))}
+
+    # --- forecasting ---------------------------------------------------------------------
+    def predict(self, panel: Panel, horizon: int) -> np.ndarray:
+        """Recursive forecast: each step's prediction becomes the next step's last input."""
+        w = self.recipe.window
+        if len(panel) != len(self.data_min_):
+            raise ValueError("panel does not match the fitted series")
+        inputs = np.stack([self._scale(v[-w:], i) for i, v in enumerate(panel.values)]).astype(np.float32)
+        steps = []
+        for _ in range(horizon):
+            nxt = self._predict_scaled(inputs)
+            steps.append(nxt)
+            inputs = np.concatenate([inputs[:, 1:], nxt[:, None].astype(np.float32)], axis=1)
+        scaled = np.stack(steps, axis=1).astype(np.float64)
+        index = np.arange(len(panel))[:, None]
+        return self._unscale(scaled, np.broadcast_to(index, scaled.shape))
+
+    # --- persistence ---------------------------------------------------------------------
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        tensors = {f"net.{k}": v.detach().numpy() for k, v in self.model_.state_dict().items()}
+        tensors["data_min"], tensors["data_max"] = self.data_min_, self.data_max_
+        return {"recipe": self.recipe.model_dump(), "train_test_table": self.train_test_table_}, tensors
+
+    @classmethod
+    def from_state(cls, config: dict, tensors: dict[str, np.ndarray]) -> "LSTMForecaster":
+        self = cls(LSTMRecipe(**config["recipe"]), progress=False)
+        self.model_ = StudyLSTM(self.recipe.units, self.recipe.layers, self.recipe.dropout)
+        weights = {k[4:]: torch.from_numpy(np.array(v)) for k, v in tensors.items() if k.startswith("net.")}
+        self.model_.load_state_dict(weights, strict=True)
+        self.model_.eval()
+        self.data_min_, self.data_max_ = tensors["data_min"], tensors["data_max"]
+        self.train_test_table_ = config.get("train_test_table")
+        return self
