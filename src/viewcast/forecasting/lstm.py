@@ -27,8 +27,8 @@ from viewcast.forecasting.panel import Panel
 from viewcast.nn import TrainConfig, TrainHistory, fit
 
 LARGE_PANEL_WINDOWS = 20_000  # above this, the global model trains with larger batches
-LARGE_BATCH = 256
-LARGE_BATCHES_PER_EPOCH = 400
+LARGE_BATCH = 512
+LARGE_BATCHES_PER_EPOCH = 100
 
 
 class LSTMRecipe(BaseModel):

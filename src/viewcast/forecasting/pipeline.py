@@ -45,7 +45,7 @@ class ForecastConfig(BaseModel):
     seed: int = 0
     gap_policy: Literal["interpolate", "zero", "ffill", "error"] = "interpolate"
     backtest_windows: int = Field(5, ge=1, le=50)
-    backtest_max_series: int = Field(200, ge=1)
+    backtest_max_series: int = Field(100, ge=1)
     threads: int | None = Field(None, ge=1)
     progress: bool = True
     lstm: LSTMRecipe = Field(default_factory=LSTMRecipe)
