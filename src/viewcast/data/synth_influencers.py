@@ -39,7 +39,9 @@ def generate_influencers(creators: int = 10, days: int = 50, seed: int = 0) -> S
     rng = np.random.default_rng(seed)
     day = np.arange(days)
     start = rng.lognormal(mean=np.log(2e6), sigma=0.5, size=creators)
-    growth = rng.uniform(0.002, 0.012, size=creators) if days > 120 else rng.uniform(0.02, 0.05, size=creators)
+    # The study's 50 days grow fast (about 4% a day); over years such growth is impossible, so long
+    # series get a gentle drift of -0.1% to +0.3% a day instead.
+    growth = rng.uniform(-0.001, 0.003, size=creators) if days > 120 else rng.uniform(0.02, 0.05, size=creators)
     amplitude = rng.uniform(0.05, 0.25, size=creators)
     weekly = 1 + amplitude[:, None] * np.cos(2 * np.pi * (np.arange(7)[None, :] - 5.5) / 7)  # weekend peak
     weekly /= weekly.mean(axis=1, keepdims=True)
