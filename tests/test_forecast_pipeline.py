@@ -89,6 +89,19 @@ def test_backtest_ets_beats_seasonal_naive_on_ets_data():
     assert result.models["ets"].metrics["mase"] < 0.9 * result.models["seasonal_naive"].metrics["mase"]
 
 
+def test_ensemble_is_the_mean_of_its_members_in_backtest_and_forecast():
+    from viewcast.forecasting.ensemble import EnsembleForecaster, add_to_backtest
+
+    panel = Panel(["a"], np.zeros(1, dtype=np.int64), [ets_series(150, seed=7)])
+    result = run_backtest(panel, [StatsForecaster(n) for n in ("ets", "arima", "theta")], horizon=14, max_windows=2, progress=False)
+    assert add_to_backtest(result)
+    members = np.mean([result.models[m].forecast for m in ("ets", "arima", "theta")], axis=0)
+    np.testing.assert_allclose(result.models["ensemble"].forecast, members)
+    fitted = EnsembleForecaster().fit(panel)
+    single = np.mean([StatsForecaster(m).fit(panel).predict(panel, 5) for m in ("ets", "arima", "theta")], axis=0)
+    np.testing.assert_allclose(fitted.predict(panel, 5), single)
+
+
 def test_capacity_arithmetic():
     config = CapacityConfig(views_per_server_day=1_000_000, peak_factor=2.0, headroom=0.25, cost_per_server_day=10)
     # 1.2M views * 2 * 1.25 / 1M = 3.0 servers exactly; 1.21M -> 3.025 -> 4
@@ -107,7 +120,7 @@ def test_forecasts_never_negative():
     assert (result.forecast["lo95"] <= result.forecast["point"]).all() and (result.forecast["point"] <= result.forecast["hi95"]).all()
 
 
-@pytest.mark.parametrize("model", ["ets", "lstm"])
+@pytest.mark.parametrize("model", ["ets", "lstm", "ensemble"])
 def test_save_load_gives_identical_numbers(tmp_path, model):
     frame = to_long({"a": ets_series(120, seed=3), "b": ets_series(120, seed=4)})
     options = dict(horizon=14, model=model, by="creator", progress=False, lstm={"max_epochs": 3})

@@ -32,7 +32,7 @@ def forecast_command(
     data: Path = typer.Argument(..., help="CSV in the study's format (Day, TikTokerID, Category, Views, ...) or unique_id, ds, y."),
     out: Path = typer.Option(..., "--out", help="Directory for forecast.csv, metrics.json, plots and report.html."),
     horizon: int = typer.Option(30, "--horizon", min=1, max=730, help="Days to forecast."),
-    model: str = typer.Option("auto", "--model", help="auto (best backtest MASE), lstm, seasonal_naive, ets, arima or theta."),
+    model: str = typer.Option("auto", "--model", help="auto (best backtest MASE), lstm, seasonal_naive, ets, arima, theta or ensemble (mean of ets, arima, theta)."),
     by: str = typer.Option("total", "--by", help="Forecast the total, per category or per creator."),
     seed: int = typer.Option(0, "--seed", help="Seed for the LSTM and sampling."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="Also save the fitted model here."),

@@ -23,6 +23,7 @@ from viewcast import __version__
 from viewcast.data.influencers import DayAxis, ViewsData, load_views
 from viewcast.errors import ModelLoadError, ViewcastError
 from viewcast.forecasting.backtest import BacktestResult, run_backtest
+from viewcast.forecasting.ensemble import MEMBERS, EnsembleForecaster, add_to_backtest
 from viewcast.forecasting.capacity import CapacityConfig, plan_capacity, total_upper_bound
 from viewcast.forecasting.intervals import Calibration, bands, calibrate
 from viewcast.forecasting.lstm import LSTMForecaster, LSTMRecipe
@@ -30,7 +31,7 @@ from viewcast.forecasting.metrics import seasonal_scale
 from viewcast.forecasting.panel import Panel, aggregate
 from viewcast.forecasting.statistical import STAT_MODELS, StatsForecaster
 
-MODEL_NAMES = ("lstm", *STAT_MODELS)
+MODEL_NAMES = ("lstm", *STAT_MODELS)  # backtested; "ensemble" is scored from its members' backtests
 MODEL_KIND = "forecast"
 
 
@@ -40,7 +41,7 @@ class ForecastConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     horizon: int = Field(30, ge=1, le=730)
-    model: Literal["auto", "lstm", "seasonal_naive", "ets", "arima", "theta"] = "auto"
+    model: Literal["auto", "lstm", "seasonal_naive", "ets", "arima", "theta", "ensemble"] = "auto"
     by: Literal["total", "category", "creator"] = "total"
     seed: int = 0
     gap_policy: Literal["interpolate", "zero", "ffill", "error"] = "interpolate"
@@ -130,6 +131,8 @@ def _config(options: dict[str, Any]) -> ForecastConfig:
 def _candidates(config: ForecastConfig, shortest: int) -> tuple[list[Any], list[str]]:
     """Models to backtest: all for ``auto`` (dropping those the history is too short for)."""
     def make(name: str):
+        if name == "ensemble":
+            return EnsembleForecaster()
         if name == "lstm":
             recipe = config.lstm.model_copy(update={"seed": config.seed, "threads": config.threads})
             return LSTMForecaster(recipe, progress=config.progress)
@@ -137,14 +140,15 @@ def _candidates(config: ForecastConfig, shortest: int) -> tuple[list[Any], list[
 
     notes: list[str] = []
     if config.model != "auto":
-        names = [config.model] + (["seasonal_naive"] if config.model != "seasonal_naive" else [])
         chosen = make(config.model)
         if shortest < chosen.min_history() + 1:
             raise ViewcastError(
                 f"history too short for --model {config.model}: it needs at least {chosen.min_history() + 1} days "
                 f"per series, the shortest series has {shortest}"
             )
-        return [chosen] + [make(n) for n in names[1:]], notes
+        names = list(MEMBERS) if config.model == "ensemble" else [config.model]
+        names += ["seasonal_naive"] if config.model != "seasonal_naive" else []
+        return [make(n) for n in names], notes
     models = []
     for name in MODEL_NAMES:
         model = make(name)
@@ -184,10 +188,13 @@ def run_forecast(
     )
     timings["backtest"] = time.perf_counter() - tick
     notes += backtest.plan.notes
+    if config.model in ("auto", "ensemble"):
+        add_to_backtest(backtest)
     chosen = config.model if config.model != "auto" else backtest.ranking()[0]
 
     tick = time.perf_counter()
     final = {f.name: f for f in _candidates(config, int(panel.lengths.min()))[0]}
+    final["ensemble"] = EnsembleForecaster()
     forecaster = final[chosen].fit(panel)
     lstm = forecaster if chosen == "lstm" else (final["lstm"].fit(panel) if "lstm" in final else None)
     timings["final_fit"] = time.perf_counter() - tick
@@ -307,6 +314,8 @@ def _forecast_from_saved(
         calibration = Calibration.from_dict(cfg["calibration"])
         if name == "lstm":
             forecaster = LSTMForecaster.from_state(cfg["state"], saved.tensors)
+        elif name == "ensemble":
+            forecaster = EnsembleForecaster.from_state(cfg["state"], saved.tensors)
         else:
             forecaster = StatsForecaster.from_state(cfg["state"], saved.tensors)
     except (KeyError, TypeError, ValueError, ValidationError) as exc:
