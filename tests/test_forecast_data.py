@@ -99,7 +99,7 @@ def test_synth_writes_study_format_reproducibly(tmp_path):
 
 
 def test_synth_has_weekly_pattern_and_growth():
-    synth = generate_influencers(creators=20, days=140, seed=1)
+    synth = generate_influencers(creators=20, days=100, seed=1)
     views = synth.frame.pivot(index="day", columns="creator", values="views").to_numpy(float)
     assert (views[-14:].mean(axis=0) > views[:14].mean(axis=0)).all()  # every creator grows
     detrended = views / pd.DataFrame(views).rolling(7, center=True, min_periods=1).mean().to_numpy()
