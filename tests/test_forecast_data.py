@@ -120,11 +120,48 @@ def test_cli_bad_input_exit_2_and_no_output(tmp_path, run_cli):
     assert code == 2 and "model" in err
 
 
+def test_bad_day_cell_is_reported_where_it_is(tmp_path):
+    rows = "".join(f"{d},1,DIY,10\n" for d in range(1, 9)) + "abc,1,DIY,10\n"
+    with pytest.raises(DataValidationError, match=r"row 10, column 'Day': 'abc' is not a whole day number"):
+        load_views(_write(tmp_path, "Day,TikTokerID,Category,Views\n" + rows))
+    mixed = "Day,TikTokerID,Category,Views\n1,1,DIY,10\n2024-01-05,1,DIY,10\n"
+    with pytest.raises(DataValidationError, match=r"row 3, column 'Day': '2024-01-05'"):
+        load_views(_write(tmp_path, mixed, "m.csv"))
+
+
+def test_output_targets_are_checked_before_any_work(tmp_path, run_cli):
+    data = tmp_path / "v.csv"
+    run_cli("data", "synth", "influencers", "--creators", "2", "--days", "40", "--out", data)
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    code, _, err = run_cli("forecast", data, "--out", a_file, "--model", "seasonal_naive")
+    assert code == 2 and "is a file" in err and "Traceback" not in err
+    out = tmp_path / "out"
+    code, _, err = run_cli("forecast", data, "--out", out, "--model", "seasonal_naive", "--save-model", a_file)
+    assert code == 2 and "not a model directory" in err and not out.exists()
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("keep")
+    code, _, err = run_cli("forecast", data, "--out", out, "--model", "seasonal_naive", "--save-model", precious)
+    assert code == 2 and "refusing to overwrite" in err and not out.exists()
+    code, _, err = run_cli("data", "synth", "influencers", "--out", tmp_path)
+    assert code == 2 and "is a directory" in err
+
+
+def test_horizon_longer_than_history_is_refused(tmp_path, run_cli):
+    data = tmp_path / "v.csv"
+    run_cli("data", "synth", "influencers", "--creators", "2", "--days", "40", "--out", data)
+    code, _, err = run_cli("forecast", data, "--out", tmp_path / "o", "--horizon", "60")
+    assert code == 2 and "history too short for --horizon 60" in err and "'total'" in err
+    code, _, err = run_cli("forecast", data, "--out", tmp_path / "o", "--peak-factor", "0.5")
+    assert code == 2 and "--peak-factor" in err
+
+
 def test_cli_synth_and_too_short_history(tmp_path, run_cli):
     path = tmp_path / "short.csv"
     code, out, _ = run_cli("data", "synth", "influencers", "--creators", "3", "--days", "12", "--out", path)
     assert code == 0 and "36 rows" in out
-    code, _, err = run_cli("forecast", path, "--out", tmp_path / "o", "--model", "lstm")
+    code, _, err = run_cli("forecast", path, "--out", tmp_path / "o", "--model", "lstm", "--horizon", "7")
     assert code == 2 and "history too short for --model lstm" in err
-    code, _, err = run_cli("forecast", path, "--out", tmp_path / "o", "--horizon", "30")
+    code, _, err = run_cli("forecast", path, "--out", tmp_path / "o", "--horizon", "10")
     assert code == 2 and "history too short" in err

@@ -79,6 +79,7 @@ def test_backtest_picks_arima_on_ar2_data():
     result = run_backtest(panel, models, horizon=7, max_windows=4, progress=False)
     metrics = {k: v.metrics["mase"] for k, v in result.models.items()}
     assert result.ranking()[0] == "arima", metrics
+    assert result.select()[0] == "arima"  # clearly best: the one-standard-error rule keeps it
     assert metrics["arima"] < 0.8 * min(v for k, v in metrics.items() if k != "arima")
 
 
@@ -100,6 +101,25 @@ def test_ensemble_is_the_mean_of_its_members_in_backtest_and_forecast():
     fitted = EnsembleForecaster().fit(panel)
     single = np.mean([StatsForecaster(m).fit(panel).predict(panel, 5) for m in ("ets", "arima", "theta")], axis=0)
     np.testing.assert_allclose(fitted.predict(panel, 5), single)
+
+
+def test_one_standard_error_rule_prefers_the_stable_model_among_near_ties():
+    from viewcast.forecasting.backtest import BacktestPlan, BacktestResult, ModelBacktest
+
+    actual = np.ones((1, 4, 1)) * 10
+    scale = np.ones((1, 4))
+
+    def model(errors):
+        forecast = actual + np.array(errors, float).reshape(1, 4, 1)
+        return ModelBacktest(forecast, {"mase": float(np.mean(np.abs(errors)))}, 0.0)
+
+    plan = BacktestPlan(1, 4, 1, 10, 1, 1)
+    near = BacktestResult(plan, actual, scale, np.arange(1), {"lstm": model([1, 3, 1, 3]), "theta": model([2, 2, 2, 2.5])}, scale)
+    assert near.ranking()[0] == "lstm"
+    chosen, reason = near.select()
+    assert chosen == "theta" and "one standard error" in reason
+    clear = BacktestResult(plan, actual, scale, np.arange(1), {"lstm": model([1, 1, 1, 1.1]), "theta": model([3, 3, 3, 3])}, scale)
+    assert clear.select()[0] == "lstm"
 
 
 def test_capacity_arithmetic():
@@ -169,3 +189,49 @@ def test_cli_forecast_writes_every_output(tmp_path, run_cli):
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out2" / "forecast.csv"), forecast)
     code, _, err = run_cli("forecast", data, "--out", tmp_path / "o3", "--save-model", "a", "--load-model", "b")
     assert code == 2 and "either --save-model or --load-model" in err
+
+
+def test_auto_beats_seasonal_naive_on_long_real_looking_series(tmp_path):
+    """Held-out last 30 days of 300-day demand series (trend changes, holidays, level shifts),
+    one run per series as a user forecasting a total would, in both input formats."""
+    from viewcast.data.synth_series import demand_series
+
+    errors, naive_errors, hits = [], [], []
+    for seed in (11, 12, 13):
+        values = demand_series(300, seed=seed)
+        train, test = values[:-30], values[-30:]
+        if seed % 2:
+            source = tmp_path / f"s{seed}.csv"
+            rows = [f'{d + 1},7,News,"{int(v):,}"' for d, v in enumerate(train)]
+            source.write_text("Day,TikTokerID,Category,  Views  \n" + "\n".join(rows) + "\n")
+        else:
+            source = to_long({"page": train})
+        fc = run_forecast(source, horizon=30, progress=False).forecast
+        scale = seasonal_scale(train)
+        errors.append(np.mean(np.abs(test - fc["point"].to_numpy())) / scale)
+        naive_errors.append(np.mean(np.abs(test - np.tile(train[-7:], 5)[:30])) / scale)
+        hits.append((test >= fc["lo95"].to_numpy()) & (test <= fc["hi95"].to_numpy()))
+    assert np.mean(errors) < np.mean(naive_errors), (errors, naive_errors)
+    assert np.mean(hits) >= 0.85, np.mean(hits)
+
+
+def test_capacity_plan_does_not_depend_on_how_series_are_split(tmp_path):
+    from viewcast.data.synth_influencers import write_influencers
+
+    path = tmp_path / "v.csv"
+    write_influencers(path, creators=8, days=150, seed=2)
+    plans = {by: run_forecast(path, horizon=14, model="ets", by=by, progress=False) for by in ("total", "creator")}
+    total, creator = (plans[b].totals for b in ("total", "creator"))
+    assert creator["point"] == pytest.approx(total["point"], rel=0.1)
+    assert creator["hi95"] == pytest.approx(total["hi95"], rel=0.15)  # not the sum of 8 creators' own bounds
+    creator_sum_of_bounds = plans["creator"].forecast["hi95"].sum()
+    assert creator["hi95"] < creator_sum_of_bounds
+
+
+def test_creators_ending_early_are_forecast_to_the_common_dates(tmp_path):
+    frame = to_long({"a": ets_series(100, seed=1), "b": ets_series(90, seed=2)})
+    result = run_forecast(frame, horizon=10, model="seasonal_naive", by="creator", progress=False)
+    dates = result.forecast.groupby("series")["date"].agg(["min", "max"])
+    assert (dates["min"] == "2024-04-10").all() and (dates["max"] == "2024-04-19").all()
+    assert any("forecast through their missing days: b (10 days)" in n for n in result.notes)
+    assert len(result.capacity["daily"]) == 10

@@ -14,6 +14,30 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
+def check_output_dir(target: str | os.PathLike[str], option: str = "--out") -> Path:
+    """Fail before any work if ``target`` cannot become an output directory."""
+    from viewcast.errors import ViewcastError
+
+    path = Path(target)
+    if path.exists() and not path.is_dir():
+        raise ViewcastError(f"{option} {path}: exists and is a file, not a directory")
+    parent = next((p for p in [path, *path.parents] if p.exists()), Path("."))
+    if not os.access(parent, os.W_OK):
+        raise ViewcastError(f"{option} {path}: {parent} is not writable")
+    return path
+
+
+def check_output_file(target: str | os.PathLike[str], option: str = "--out") -> Path:
+    """Fail before any work if ``target`` cannot become an output file."""
+    from viewcast.errors import ViewcastError
+
+    path = Path(target)
+    if path.is_dir():
+        raise ViewcastError(f"{option} {path}: is a directory, expected a file name")
+    check_output_dir(path.parent, option)
+    return path
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""

@@ -56,6 +56,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_model_target(directory: str | os.PathLike[str], option: str = "--save-model") -> Path:
+    """Fail before any work if a model cannot be saved at ``directory`` (never clobber other data)."""
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise ModelLoadError(f"{option} {target}: exists and is a file, not a model directory")
+    if target.is_dir() and not (target / METADATA_FILE).exists() and any(target.iterdir()):
+        raise ModelLoadError(f"{option} {target}: exists and is not a viewcast model directory; refusing to overwrite it")
+    return target
+
+
 def save_model(
     directory: str | os.PathLike[str],
     kind: str,
@@ -63,7 +73,7 @@ def save_model(
     tensors: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a model directory atomically; ``tensors`` values may be numpy arrays or torch tensors."""
-    target = Path(directory)
+    target = check_model_target(directory, "model directory")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -80,8 +90,6 @@ def save_model(
         }
         (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
         if target.exists():
-            if not (target / METADATA_FILE).exists() and any(target.iterdir()):
-                raise ModelLoadError(f"{target}: exists and is not a viewcast model directory; refusing to overwrite it")
             shutil.rmtree(target)
         os.replace(staging, target)
     finally:

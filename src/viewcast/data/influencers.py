@@ -47,6 +47,11 @@ class DayAxis:
             return [str(int(x)) for x in labels]
         return [x.strftime("%Y-%m-%d") for x in labels]
 
+    @property
+    def prefix(self) -> str:
+        """How a label reads in a sentence: "day 80" for day numbers, the bare date otherwise."""
+        return "day " if self.kind == "index" else ""
+
     def to_dict(self) -> dict[str, str | None]:
         return {"kind": self.kind, "origin": self.origin}
 
@@ -117,21 +122,29 @@ def load_views(
 
 
 def _parse_days(raw: pd.Series, column: str, label: str) -> tuple[np.ndarray, DayAxis]:
-    """Day numbers stay numbers; ISO dates become days since the earliest date."""
+    """Day numbers stay numbers; ISO dates become days since the earliest date.
+
+    The first row decides which of the two the column holds, so that a stray cell is reported
+    where it is (row 9: 'abc') rather than blamed on the first row.
+    """
     text = raw.astype("string").str.strip()
     as_number = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-    if as_number.notna().all():
-        if (as_number != np.round(as_number)).any():
-            bad = int(np.flatnonzero(as_number != np.round(as_number))[0])
-            raise DataValidationError(f"{label}, row {bad + 2}, column {column!r}: day index {raw.iloc[bad]!r} is not a whole number")
+    if pd.notna(as_number.iloc[0]):
+        bad = as_number.isna() | (as_number != np.round(as_number))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataValidationError(
+                f"{label}, row {row + 2}, column {column!r}: {raw.iloc[row]!r} is not a whole day number "
+                "(the column holds day numbers; use them throughout, or ISO dates throughout)"
+            )
         return as_number.to_numpy(dtype=np.int64), DayAxis("index")
-    dates = pd.to_datetime(text, errors="coerce", format="mixed")
+    dates = pd.to_datetime(text, errors="coerce", format="ISO8601")
     if dates.isna().any():
-        bad = int(np.flatnonzero(dates.isna())[0])
+        row = int(np.flatnonzero(dates.isna())[0])
         raise DataValidationError(
-            f"{label}, row {bad + 2}, column {column!r}: {raw.iloc[bad]!r} is neither a day number nor a date (YYYY-MM-DD)"
+            f"{label}, row {row + 2}, column {column!r}: {raw.iloc[row]!r} is neither a day number nor a date (YYYY-MM-DD)"
         )
-    dates = dates.dt.normalize()
+    dates = dates.dt.tz_localize(None).dt.normalize() if dates.dt.tz is not None else dates.dt.normalize()
     origin = dates.min()
     t = ((dates - origin) / pd.Timedelta(days=1)).to_numpy().astype(np.int64)
     return t, DayAxis("date", origin.strftime("%Y-%m-%d"))
@@ -166,6 +179,13 @@ def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
         described.append(f"{creator} ({len(missing)})")
     data.frame = pd.concat(pieces, ignore_index=True) if pieces else frame
     data.filled_days = filled
+    ranges = data.frame.groupby("creator")["t"].agg(["min", "max"])
+    ragged = ranges[(ranges["max"] < ranges["max"].max()) | (ranges["min"] > ranges["min"].min())]
+    if len(ragged):
+        data.notes.append(
+            f"{len(ragged)} creator(s) do not cover the whole period ({', '.join(map(str, ragged.index[:10]))}"
+            f"{' ...' if len(ragged) > 10 else ''}); totals count them as 0 outside their own days."
+        )
     if filled:
         data.notes.append(
             f"{filled} missing creator-day value(s) filled by '{policy}': "

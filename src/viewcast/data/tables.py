@@ -115,7 +115,7 @@ def numeric_column(
     if not allow_negative and (values < 0).any():
         first = (values < 0).to_numpy().nonzero()[0][0]
         raise DataValidationError(
-            f"{source}, row {first + 2}, column {column!r}: negative value {raw.iloc[first]!r} "
+            f"{source}, row {first + 2}, column {column!r}: negative value '{raw.iloc[first]}' "
             "(counts cannot be negative)"
         )
     return values

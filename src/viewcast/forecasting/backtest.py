@@ -21,6 +21,9 @@ from viewcast.forecasting.panel import Panel
 from viewcast.progress import progress_bar
 
 
+STABILITY_ORDER = ("ensemble", "theta", "ets", "arima", "seasonal_naive", "lstm")
+
+
 class Forecaster(Protocol):
     name: str
 
@@ -53,7 +56,7 @@ def plan_backtest(shortest: int, horizon: int, min_train: int, max_windows: int)
     if available >= 2 * horizon:
         windows, length = min(max_windows, available // horizon), horizon
     else:
-        windows = max(1, min(3, available // 7))
+        windows = max(1, min(3, max_windows, available // 7))
         length = min(horizon, available // windows) if available > 0 else 0
         if length >= 1:
             notes.append(
@@ -83,9 +86,41 @@ class BacktestResult:
     scale: np.ndarray  # (series, windows)
     series_index: np.ndarray  # which panel series were backtested
     models: dict[str, ModelBacktest]
+    total_scale: np.ndarray  # (1, windows): MASE scale of the backtested series' sum
+
+    def total_errors(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Actual and forecast of the series' sum per window, and its scale: what capacity is bought on."""
+        return self.actual.sum(axis=0, keepdims=True), self.models[name].forecast.sum(axis=0, keepdims=True), self.total_scale
 
     def ranking(self) -> list[str]:
         return sorted(self.models, key=lambda m: self.models[m].metrics["mase"])
+
+    def window_mase(self, name: str) -> np.ndarray:
+        """MASE of every (series, window) pair: the sample behind a model's mean MASE."""
+        return (np.abs(self.actual - self.models[name].forecast).mean(axis=-1) / self.scale).ravel()
+
+    def select(self, preference: tuple[str, ...] = STABILITY_ORDER) -> tuple[str, str]:
+        """The one-standard-error rule: of the models whose MASE is within one standard error of
+        the best, take the most stable one.
+
+        A backtest of a few windows cannot tell apart models a few percent apart, and picking the
+        noisy winner costs accuracy on the next window (measured on held-out long series: the
+        plain minimum lost to this rule). Stability order: the combination first (averaging
+        cancels its members' errors), single statistical models next, the LSTM last (a refit with
+        another seed gives another forecast).
+        """
+        best = self.ranking()[0]
+        sample = self.window_mase(best)
+        se = float(sample.std(ddof=1) / np.sqrt(sample.size)) if sample.size > 1 else 0.0
+        limit = self.models[best].metrics["mase"] + se
+        eligible = [m for m in self.models if self.models[m].metrics["mase"] <= limit]
+        chosen = min(eligible, key=lambda m: preference.index(m) if m in preference else len(preference))
+        if chosen == best:
+            return chosen, f"lowest backtest MASE ({limit - se:.3f})"
+        return chosen, (
+            f"within one standard error of the lowest backtest MASE ({best}: {limit - se:.3f} ± {se:.3f}) "
+            f"and more stable than {best}"
+        )
 
 
 def run_backtest(
@@ -114,11 +149,14 @@ def run_backtest(
         )
     actual = np.empty((len(sample), plan.windows, plan.horizon))
     scale = np.empty((len(sample), plan.windows))
+    total_scale = np.empty((1, plan.windows))
+    summed = sample.total()
     for w, cut in enumerate(plan.cuts()):
         for s, values in enumerate(sample.values):
             end = len(values) - cut
             actual[s, w] = values[end : end + plan.horizon]
             scale[s, w] = seasonal_scale(values[:end])
+        total_scale[0, w] = seasonal_scale(summed[: len(summed) - cut])
     results: dict[str, ModelBacktest] = {}
     with progress_bar("backtest", total=len(forecasters) * plan.windows, enabled=progress) as advance:
         for forecaster in forecasters:
@@ -135,4 +173,4 @@ def run_backtest(
             metrics = score(actual, predicted, scale)
             metrics.update({f"coverage{k}": v for k, v in coverage(actual, predicted, scale).items()})
             results[forecaster.name] = ModelBacktest(predicted, metrics, time.perf_counter() - started)
-    return BacktestResult(plan, actual, scale, index, results)
+    return BacktestResult(plan, actual, scale, index, results, total_scale)

@@ -34,8 +34,13 @@ def servers_needed(views: np.ndarray, config: CapacityConfig) -> np.ndarray:
     return np.ceil(np.round(load, 9)).astype(np.int64)  # rounding guards 2.0000000001 -> 3
 
 
-def plan_capacity(labels: list[str], hi95: np.ndarray, point: np.ndarray, config: CapacityConfig) -> dict:
-    """Daily servers on the 95% bound, the peak, the horizon's cost and a recommendation."""
+def plan_capacity(
+    labels: list[str], hi95: np.ndarray, point: np.ndarray, config: CapacityConfig, label_prefix: str = ""
+) -> dict:
+    """Daily servers on the 95% bound, the peak, the horizon's cost and a recommendation.
+
+    ``label_prefix`` turns a bare day number into "day 80" in the sentences.
+    """
     daily = servers_needed(hi95, config)
     on_point = servers_needed(point, config)
     peak_day = int(np.argmax(daily))
@@ -43,18 +48,19 @@ def plan_capacity(labels: list[str], hi95: np.ndarray, point: np.ndarray, config
     cost = float(daily.sum() * config.cost_per_server_day)
     flat_cost = float(peak * len(daily) * config.cost_per_server_day)
     recommendation = (
-        f"Provision for a peak of {peak} server{'s' if peak != 1 else ''} (on {labels[peak_day]}), planned on the 95% "
+        f"Provision for a peak of {peak} server{'s' if peak != 1 else ''} (on {label_prefix}{labels[peak_day]}), planned on the 95% "
         f"upper bound of daily views with a peak-hour factor of {config.peak_factor:g} and {config.headroom:.0%} "
         f"headroom at {config.views_per_server_day:,.0f} views per server-day. Scaling day by day costs "
         f"${cost:,.0f} over the next {len(daily)} days; holding the peak fleet all period costs ${flat_cost:,.0f}. "
-        f"Sizing on the point forecast instead would need at most {int(on_point.max())} servers but leaves a "
-        "1-in-20 chance per day of running short."
+        f"Sizing on the point forecast instead would need at most {int(on_point.max())} servers but would run "
+        "short on about half of the days; on the 95% bound the risk is about 1 day in 40."
     )
     return {
         "assumptions": config.model_dump(),
         "daily": [{"date": d, "hi95_views": float(v), "servers": int(s)} for d, v, s in zip(labels, hi95, daily)],
         "peak_servers": peak,
         "peak_date": labels[peak_day],
+        "peak_when": f"{label_prefix}{labels[peak_day]}",
         "server_days": int(daily.sum()),
         "total_cost": cost,
         "flat_peak_cost": flat_cost,

@@ -12,6 +12,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "influencers_s
 
 def _summary(result, out: Path) -> None:
     from rich.console import Console
+    from rich.text import Text
 
     console = Console()
     bt = result.backtest["models"].get(result.chosen, {})
@@ -22,9 +23,11 @@ def _summary(result, out: Path) -> None:
         f"(95% upper bound {result.totals['hi95']:,.0f})"
     )
     console.print(
-        f"[bold]Servers needed:[/] peak {cap['peak_servers']} on {cap['peak_date']}, "
+        f"[bold]Servers needed:[/] peak {cap['peak_servers']} on {cap['peak_when']}, "
         f"{cap['server_days']} server-days, ${cap['total_cost']:,.0f}"
     )
+    for note in result.notes:
+        console.print(Text("note: ", style="yellow") + Text(note), highlight=False)
     console.print(f"[bold]Report:[/] {out / 'report.html'}")
 
 
@@ -46,11 +49,16 @@ def forecast_command(
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Torch threads (default 1; VIEWCAST_TORCH_THREADS)."),
 ) -> None:
     """Forecast daily views, pick the best model by backtest, add intervals and a capacity plan."""
+    from viewcast.atomic import check_output_dir
     from viewcast.errors import ViewcastError
     from viewcast.forecasting.pipeline import run_forecast
+    from viewcast.persist import check_model_target
 
     if save_model and load_model:
         raise ViewcastError("use either --save-model or --load-model, not both")
+    check_output_dir(out)
+    if save_model:
+        check_model_target(save_model)
     result = run_forecast(
         data,
         load_model=load_model,
@@ -58,7 +66,7 @@ def forecast_command(
         model=model,
         by=by,
         seed=seed,
-        gap_policy=fill_gaps,
+        fill_gaps=fill_gaps,
         backtest_windows=backtest_windows,
         threads=threads,
         capacity={
@@ -68,9 +76,9 @@ def forecast_command(
             "cost_per_server_day": cost_per_server_day,
         },
     )
-    result.save(out)
     if save_model:
         result.save_model(save_model)
+    result.save(out)
     _summary(result, out)
     if save_model:
         typer.echo(f"Model saved: {save_model}")
@@ -81,8 +89,10 @@ def demo_command(
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """The main job on the bundled sample (10 creators x 50 days): forecast 30 days and plan servers."""
+    from viewcast.atomic import check_output_dir
     from viewcast.forecasting.pipeline import run_forecast
 
+    check_output_dir(out)
     result = run_forecast(SAMPLE, horizon=30, seed=seed)
     result.save(out)
     typer.echo(f"Sample data: {SAMPLE.name} (10 creators x 50 days, made by `viewcast data synth influencers`)")
@@ -97,9 +107,11 @@ def synth_influencers_command(
     start_date: Optional[str] = typer.Option(None, "--start-date", help="Write ISO dates from this day instead of day numbers."),
 ) -> None:
     """Daily creator views in the study's messy format (spaced headers, thousands separators)."""
+    from viewcast.atomic import check_output_file
     from viewcast.data.synth_influencers import write_influencers
     from viewcast.errors import ViewcastError
 
+    check_output_file(out)
     if start_date is not None:
         import pandas as pd
 

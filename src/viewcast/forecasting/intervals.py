@@ -34,6 +34,8 @@ class Calibration:
     @classmethod
     def from_dict(cls, data: dict) -> "Calibration":
         quantiles = {str(k): (float(v[0]), float(v[1])) for k, v in data["quantiles"].items()}
+        if set(quantiles) != {str(level) for level in LEVELS} or any(lo > hi for lo, hi in quantiles.values()):
+            raise ValueError(f"interval calibration must give ordered bounds for levels {LEVELS}")
         return cls(float(data["growth_a"]), float(data["growth_b"]), quantiles, int(data["scores"]), int(data["backtest_horizon"]))
 
     def growth(self, horizon: int) -> np.ndarray:
@@ -74,13 +76,20 @@ def calibrate(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, level
     return Calibration(a, b, quantiles, int(scores.size), int(steps))
 
 
-def bands(point: np.ndarray, scale: np.ndarray, calibration: Calibration) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def bands(
+    point: np.ndarray, scale: np.ndarray, calibration: Calibration, offsets: np.ndarray | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Lower/upper bounds per level for ``point`` shaped ``(series, horizon)``; never below zero.
+
+    ``offsets[i]`` steps already lie between series ``i``'s last observation and the first
+    column (a series that ended early), so its error growth starts further along.
 
     The point forecast always lies inside its own bands (a user reads a band that excludes the
     forecast as a bug), and bands are nested: the 95% band contains the 80% band.
     """
-    width = scale[:, None] * calibration.growth(point.shape[1])[None, :]
+    offsets = np.zeros(len(point), dtype=int) if offsets is None else np.asarray(offsets, dtype=int)
+    growth = calibration.growth(point.shape[1] + int(offsets.max(initial=0)))
+    width = scale[:, None] * np.stack([growth[o : o + point.shape[1]] for o in offsets])
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     inner_lo, inner_hi = point, point
     for level in sorted(calibration.quantiles, key=float):

@@ -56,6 +56,16 @@ class Panel:
             }
         )
 
+    def total(self) -> np.ndarray:
+        """Sum of all series over the days they share at the end (the platform's total)."""
+        length = int(self.lengths.min())
+        return np.sum([v[len(v) - length :] for v in self.values], axis=0)
+
+    def lags(self) -> np.ndarray:
+        """Days each series ends before the latest one (0 for aligned panels)."""
+        ends = self.ends()
+        return ends.max() - ends
+
     def fingerprint(self) -> str:
         """Hash of ids, starts and values: tells a saved model whether it sees its own history."""
         digest = hashlib.sha256()

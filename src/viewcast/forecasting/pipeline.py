@@ -44,7 +44,7 @@ class ForecastConfig(BaseModel):
     model: Literal["auto", "lstm", "seasonal_naive", "ets", "arima", "theta", "ensemble"] = "auto"
     by: Literal["total", "category", "creator"] = "total"
     seed: int = 0
-    gap_policy: Literal["interpolate", "zero", "ffill", "error"] = "interpolate"
+    fill_gaps: Literal["interpolate", "zero", "ffill", "error"] = "interpolate"
     backtest_windows: int = Field(5, ge=1, le=50)
     backtest_max_series: int = Field(100, ge=1)
     threads: int | None = Field(None, ge=1)
@@ -61,6 +61,7 @@ class ForecastResult:
     chosen: str
     forecast: pd.DataFrame  # series, date, point, lo80, hi80, lo95, hi95
     history: pd.DataFrame  # series, date, views (the aggregated input)
+    total: pd.DataFrame  # date, point, lo80, hi80, lo95, hi95 of all series together
     backtest: dict[str, Any]  # plan + per-model metrics
     capacity: dict[str, Any]
     totals: dict[str, float]
@@ -72,7 +73,7 @@ class ForecastResult:
     axis: DayAxis
     loaded_from: str | None = None
     _forecaster: Any = field(default=None, repr=False)
-    _calibration: Calibration | None = field(default=None, repr=False)
+    _calibrations: tuple[Calibration, Calibration] | None = field(default=None, repr=False)
     _backtest_raw: BacktestResult | None = field(default=None, repr=False)
     _panel: Panel | None = field(default=None, repr=False)
 
@@ -82,7 +83,7 @@ class ForecastResult:
             "viewcast_version": __version__,
             "source": self.source,
             "chosen_model": self.chosen,
-            "selection": "requested" if self.config.model != "auto" else "lowest backtest MASE",
+            "selection": self.backtest.get("selection", "requested"),
             "horizon": self.config.horizon,
             "by": self.config.by,
             "series": int(self.forecast["series"].nunique()),
@@ -113,19 +114,38 @@ class ForecastResult:
             "forecast_config": self.config.model_dump(),
             "series": list(self._panel.ids),
             "axis": self.axis.to_dict(),
-            "calibration": self._calibration.to_dict(),
+            "calibration": self._calibrations[0].to_dict(),
+            "total_calibration": self._calibrations[1].to_dict(),
             "backtest": self.backtest,
             "state": state,
         }
         return save_model(directory, MODEL_KIND, config, tensors)
 
 
+def _flag(location: tuple) -> str:
+    """Name an option as the command line spells it: ('capacity', 'peak_factor') -> --peak-factor."""
+    name = str(location[-1]) if location and location[0] in ("capacity", "lstm") and len(location) > 1 else str(location[0])
+    return "--" + name.replace("_", "-")
+
+
 def _config(options: dict[str, Any]) -> ForecastConfig:
     try:
         return ForecastConfig(**options)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{_flag(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ViewcastError(f"invalid forecast options: {problems}") from None
+
+
+def _check_history(panel: Panel, config: ForecastConfig, source: str) -> None:
+    """Refuse to forecast further ahead than the history reaches back, naming the short series."""
+    shortest = int(panel.lengths.min())
+    if shortest < config.horizon:
+        short = [uid for uid, n in zip(panel.ids, panel.lengths) if n < config.horizon]
+        raise ViewcastError(
+            f"{source}: history too short for --horizon {config.horizon}: series {', '.join(map(repr, short[:5]))}"
+            f"{' ...' if len(short) > 5 else ''} ha{'s' if len(short) == 1 else 've'} only {shortest} day(s); "
+            "a forecast should not reach further ahead than the history reaches back (lower --horizon, or drop those series)"
+        )
 
 
 def _candidates(config: ForecastConfig, shortest: int) -> tuple[list[Any], list[str]]:
@@ -167,13 +187,14 @@ def run_forecast(
     """Forecast daily views ``horizon`` days ahead (see :class:`ForecastConfig` for options)."""
     config = _config(options)
     started = time.perf_counter()
-    views = data if isinstance(data, ViewsData) else load_views(data, gap_policy=config.gap_policy)
+    views = data if isinstance(data, ViewsData) else load_views(data, gap_policy=config.fill_gaps)
     panel = aggregate(views, config.by)
     notes = list(views.notes)
     timings: dict[str, float] = {"load": time.perf_counter() - started}
     if load_model is not None:
         return _forecast_from_saved(Path(load_model), views, panel, config, notes, timings)
 
+    _check_history(panel, config, views.source)
     forecasters, candidate_notes = _candidates(config, int(panel.lengths.min()))
     notes += candidate_notes
     tick = time.perf_counter()
@@ -190,7 +211,7 @@ def run_forecast(
     notes += backtest.plan.notes
     if config.model in ("auto", "ensemble"):
         add_to_backtest(backtest)
-    chosen = config.model if config.model != "auto" else backtest.ranking()[0]
+    chosen, reason = (config.model, "requested") if config.model != "auto" else backtest.select()
 
     tick = time.perf_counter()
     final = {f.name: f for f in _candidates(config, int(panel.lengths.min()))[0]}
@@ -198,9 +219,12 @@ def run_forecast(
     forecaster = final[chosen].fit(panel)
     lstm = forecaster if chosen == "lstm" else (final["lstm"].fit(panel) if "lstm" in final else None)
     timings["final_fit"] = time.perf_counter() - tick
-    chosen_bt = backtest.models[chosen]
-    calibration = calibrate(backtest.actual, chosen_bt.forecast, backtest.scale)
-    result = _assemble(views, panel, config, chosen, forecaster, calibration, _backtest_summary(backtest, chosen), notes, timings)
+    calibrations = (
+        calibrate(backtest.actual, backtest.models[chosen].forecast, backtest.scale),
+        calibrate(*backtest.total_errors(chosen)),
+    )
+    summary = _backtest_summary(backtest, chosen) | {"selection": reason}
+    result = _assemble(views, panel, config, chosen, forecaster, calibrations, summary, notes, timings)
     result.lstm_table = lstm.train_test_table_ if lstm is not None else None
     result.lstm_history = (lstm.history_.as_dict() | {"note": lstm.training_note_}) if lstm is not None else None
     result._backtest_raw = backtest
@@ -231,34 +255,39 @@ def _assemble(
     config: ForecastConfig,
     chosen: str,
     forecaster: Any,
-    calibration: Calibration,
+    calibrations: tuple[Calibration, Calibration],
     backtest_summary: dict[str, Any],
     notes: list[str],
     timings: dict[str, float],
 ) -> ForecastResult:
-    """Point forecast, bands, tables and the capacity plan from a fitted forecaster."""
+    """Point forecast, bands, tables and the capacity plan from a fitted forecaster.
+
+    ``calibrations`` are the per-series bands' and the total's. The capacity plan uses the bands
+    of the total, calibrated on the backtest errors of the summed series: adding up every
+    series' own 95% bound would assume all creators peak together and would make the plan depend
+    on ``--by`` (a per-creator run would buy twice the fleet of a total run for the same views).
+    """
+    series_calibration, total_calibration = calibrations
     horizon = config.horizon
-    point = np.maximum(forecaster.predict(panel, horizon), 0.0)
-    scales = np.array([seasonal_scale(v) for v in panel.values])
-    band = bands(point, scales, calibration)
-    rows = []
-    ends = panel.ends()
-    for i, uid in enumerate(panel.ids):
-        labels = views.axis.label_strings(ends[i] + 1 + np.arange(horizon))
-        rows.append(
-            pd.DataFrame(
-                {
-                    "series": uid,
-                    "date": labels,
-                    "point": point[i],
-                    "lo80": band["80"][0][i],
-                    "hi80": band["80"][1][i],
-                    "lo95": band["95"][0][i],
-                    "hi95": band["95"][1][i],
-                }
-            )
-        )
-    forecast = pd.concat(rows, ignore_index=True)
+    lags = panel.lags()
+    # Series that end early are forecast through their missing days so every series covers the
+    # same future dates as the latest one.
+    raw = np.maximum(forecaster.predict(panel, horizon + int(lags.max())), 0.0)
+    point = np.stack([raw[i, lag : lag + horizon] for i, lag in enumerate(lags)])
+    growth_scale = np.array([seasonal_scale(v) for v in panel.values])
+    band = bands(point, growth_scale, series_calibration, offsets=lags)
+    labels = views.axis.label_strings(int(panel.ends().max()) + 1 + np.arange(horizon))
+    forecast = pd.DataFrame(
+        {
+            "series": np.repeat(np.array(panel.ids, dtype=object), horizon),
+            "date": labels * len(panel),
+            "point": point.ravel(),
+            "lo80": band["80"][0].ravel(),
+            "hi80": band["80"][1].ravel(),
+            "lo95": band["95"][0].ravel(),
+            "hi95": band["95"][1].ravel(),
+        }
+    )
     history = pd.concat(
         [
             pd.DataFrame({"series": uid, "date": views.axis.label_strings(s + np.arange(len(v))), "views": v})
@@ -266,24 +295,48 @@ def _assemble(
         ],
         ignore_index=True,
     )
-    daily = forecast.groupby("date", sort=False)[["point", "hi95"]].sum()
-    capacity = plan_capacity(list(daily.index), daily["hi95"].to_numpy(), daily["point"].to_numpy(), config.capacity)
+    total_point = point.sum(axis=0, keepdims=True)
+    total_band = bands(total_point, np.array([seasonal_scale(panel.total())]), total_calibration)
+    total = pd.DataFrame(
+        {
+            "date": labels,
+            "point": total_point[0],
+            **{f"{side}{level}": total_band[level][k][0] for level in ("80", "95") for k, side in ((0, "lo"), (1, "hi"))},
+        }
+    )
+    capacity = plan_capacity(
+        labels, total["hi95"].to_numpy(), total["point"].to_numpy(), config.capacity, label_prefix=views.axis.prefix
+    )
     totals = {
         "days": horizon,
-        "point": float(point.sum()),
-        "hi95": total_upper_bound(band["95"][1]),
-        "lo95": float(band["95"][0].sum()),
+        "point": float(total["point"].sum()),
+        "hi95": total_upper_bound(total["hi95"].to_numpy()),
+        "lo95": float(total["lo95"].sum()),
     }
-    if calibration.backtest_horizon < horizon:
+    if lags.max() > 0:
+        late = [f"{uid} ({lag} days)" for uid, lag in zip(panel.ids, lags) if lag > 0]
         notes.append(
-            f"Intervals for days {calibration.backtest_horizon + 1}-{horizon} extrapolate the backtest's error growth "
-            f"(h^{calibration.growth_b:.2f}); they are less certain than the first {calibration.backtest_horizon} days."
+            "Series ending before the latest day were forecast through their missing days: "
+            + ", ".join(late[:10])
+            + (" ..." if len(late) > 10 else "")
+        )
+    if series_calibration.backtest_horizon < horizon:
+        notes.append(
+            f"Intervals for days {series_calibration.backtest_horizon + 1}-{horizon} extrapolate the backtest's error "
+            f"growth (h^{series_calibration.growth_b:.2f}); they are less certain than the first "
+            f"{series_calibration.backtest_horizon} days."
+        )
+    if series_calibration.scores < 40:
+        notes.append(
+            f"Only {series_calibration.scores} backtest errors calibrate the intervals: the 95% band rests on the "
+            "largest errors seen and may be too narrow; read it as a lower estimate of the risk."
         )
     return ForecastResult(
         config=config,
         chosen=chosen,
         forecast=forecast,
         history=history,
+        total=total,
         backtest=backtest_summary,
         capacity=capacity,
         totals=totals,
@@ -294,7 +347,7 @@ def _assemble(
         source=views.source,
         axis=views.axis,
         _forecaster=forecaster,
-        _calibration=calibration,
+        _calibrations=calibrations,
         _panel=panel,
     )
 
@@ -311,14 +364,14 @@ def _forecast_from_saved(
     try:
         name = cfg["model"]
         saved_config = ForecastConfig(**cfg["forecast_config"])
-        calibration = Calibration.from_dict(cfg["calibration"])
+        calibrations = (Calibration.from_dict(cfg["calibration"]), Calibration.from_dict(cfg["total_calibration"]))
         if name == "lstm":
             forecaster = LSTMForecaster.from_state(cfg["state"], saved.tensors)
         elif name == "ensemble":
             forecaster = EnsembleForecaster.from_state(cfg["state"], saved.tensors)
         else:
             forecaster = StatsForecaster.from_state(cfg["state"], saved.tensors)
-    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError, ValidationError) as exc:
         raise ModelLoadError(f"{directory}: model configuration is incomplete or invalid ({exc})") from None
     if saved_config.by != config.by:
         raise ViewcastError(f"{directory}: the model forecasts --by {saved_config.by}, but --by {config.by} was asked")
@@ -331,7 +384,7 @@ def _forecast_from_saved(
         raise ViewcastError(f"the LSTM needs the last {forecaster.recipe.window} days of every series")
     run_config = saved_config.model_copy(update={"horizon": config.horizon, "capacity": config.capacity, "progress": config.progress})
     timings["load_model"] = time.perf_counter() - tick
-    result = _assemble(views, panel, run_config, name, forecaster, calibration, cfg["backtest"], notes, timings)
+    result = _assemble(views, panel, run_config, name, forecaster, calibrations, cfg["backtest"], notes, timings)
     result.lstm_table = cfg["state"].get("train_test_table") if name == "lstm" else None
     result.loaded_from = str(directory)
     result.notes.append(f"Forecast with the saved model in {directory} (no retraining; intervals from its backtest).")
