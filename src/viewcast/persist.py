@@ -29,6 +29,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from viewcast import __version__
+from viewcast.atomic import default_mode
 from viewcast.errors import ModelLoadError
 
 FORMAT_NAME = "viewcast-model"
@@ -48,7 +49,7 @@ class SavedModel:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -86,9 +87,10 @@ def save_model(
             "kind": kind,
             "viewcast_version": __version__,
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "sha256": {name: _sha256(staging / name) for name in (WEIGHTS_FILE, CONFIG_FILE)},
+            "sha256": {name: file_sha256(staging / name) for name in (WEIGHTS_FILE, CONFIG_FILE)},
         }
         (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
+        os.chmod(staging, default_mode(directory=True))
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)
@@ -123,7 +125,7 @@ def load_model(directory: str | os.PathLike[str], kind: str | None = None) -> Sa
         path = root / name
         if not path.is_file():
             raise ModelLoadError(f"{root}: {name} is missing")
-        if expected.get(name) != _sha256(path):
+        if expected.get(name) != file_sha256(path):
             raise ModelLoadError(f"{path}: checksum mismatch; the file is corrupt or was modified after saving")
     try:
         config = json.loads((root / CONFIG_FILE).read_text())
