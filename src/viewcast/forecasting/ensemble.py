@@ -1,4 +1,4 @@
-"""Equal-weight combination of ETS, ARIMA and Theta.
+"""Equal-weight combination of ETS, ARIMA and Theta (ETS and Theta on very large panels).
 
 Averaging a few decent statistical models is one of the most reliable ways to beat each of them
 (the M3/M4 competitions' "Comb" benchmark). It needs no backtest of its own: its backtest

@@ -28,7 +28,8 @@ from viewcast.nn import TrainConfig, TrainHistory, fit
 
 LARGE_PANEL_WINDOWS = 20_000  # above this, the global model trains with larger batches
 LARGE_BATCH = 512
-LARGE_BATCHES_PER_EPOCH = 100
+LARGE_BATCHES_PER_EPOCH = 25  # ~13k sampled windows an epoch: a 1,000-series fit in about a minute
+MAX_EARLY_STOPPING_WINDOWS = 20_000  # a fixed random subset watches validation loss on huge panels
 
 
 class LSTMRecipe(BaseModel):
@@ -146,13 +147,18 @@ class LSTMForecaster:
             batch_size, batches = max(r.batch_size, LARGE_BATCH), LARGE_BATCHES_PER_EPOCH
         self.training_note_ = (
             f"{len(X_train):,} training and {len(X_test):,} validation windows from {len(panel)} series; "
-            f"batch {batch_size}" + (f", {batches} sampled batches per epoch" if batches else "")
+            f"batch {batch_size}"
+            + (f", {batches} sampled batches per epoch" if batches else "")
+            + (f", early stopping on {MAX_EARLY_STOPPING_WINDOWS:,} sampled validation windows" if len(X_test) > MAX_EARLY_STOPPING_WINDOWS else "")
         )
         torch.manual_seed(r.seed)
         self.model_ = StudyLSTM(r.units, r.layers, r.dropout)
         to_t = lambda a: torch.from_numpy(np.asarray(a, np.float32))  # noqa: E731
         train = (to_t(X_train)[..., None], to_t(y_train)[:, None])
-        val = (to_t(X_test)[..., None], to_t(y_test)[:, None]) if len(X_test) else None
+        watch = np.arange(len(X_test))
+        if len(watch) > MAX_EARLY_STOPPING_WINDOWS:
+            watch = np.sort(np.random.default_rng(r.seed).choice(len(X_test), MAX_EARLY_STOPPING_WINDOWS, replace=False))
+        val = (to_t(X_test[watch])[..., None], to_t(y_test[watch])[:, None]) if len(X_test) else None
         config = TrainConfig(
             max_epochs=r.max_epochs,
             batch_size=batch_size,

@@ -148,11 +148,20 @@ def _check_history(panel: Panel, config: ForecastConfig, source: str) -> None:
         )
 
 
-def _candidates(config: ForecastConfig, shortest: int) -> tuple[list[Any], list[str]]:
+LARGE_PANEL = 200  # series; beyond this auto leaves out AutoARIMA, whose order search dominates run time
+
+
+def _members(n_series: int) -> tuple[str, ...]:
+    return tuple(m for m in MEMBERS if not (m == "arima" and n_series > LARGE_PANEL))
+
+
+def _candidates(config: ForecastConfig, shortest: int, n_series: int = 1) -> tuple[list[Any], list[str]]:
     """Models to backtest: all for ``auto`` (dropping those the history is too short for)."""
+    members = _members(n_series) if config.model == "auto" else MEMBERS
+
     def make(name: str):
         if name == "ensemble":
-            return EnsembleForecaster()
+            return EnsembleForecaster(members)
         if name == "lstm":
             recipe = config.lstm.model_copy(update={"seed": config.seed, "threads": config.threads})
             return LSTMForecaster(recipe, progress=config.progress)
@@ -166,11 +175,18 @@ def _candidates(config: ForecastConfig, shortest: int) -> tuple[list[Any], list[
                 f"history too short for --model {config.model}: it needs at least {chosen.min_history() + 1} days "
                 f"per series, the shortest series has {shortest}"
             )
-        names = list(MEMBERS) if config.model == "ensemble" else [config.model]
+        names = list(members) if config.model == "ensemble" else [config.model]
         names += ["seasonal_naive"] if config.model != "seasonal_naive" else []
         return [make(n) for n in names], notes
     models = []
+    if len(members) < len(MEMBERS):
+        notes.append(
+            f"AutoARIMA left out of auto for {n_series} series (more than {LARGE_PANEL}): its order search costs 1-3 s "
+            "per long series; the ensemble averages ETS and Theta. Ask for --model arima to run it anyway."
+        )
     for name in MODEL_NAMES:
+        if name == "arima" and "arima" not in members:
+            continue
         model = make(name)
         if shortest >= model.min_history() + 7:
             models.append(model)
@@ -195,7 +211,7 @@ def run_forecast(
         return _forecast_from_saved(Path(load_model), views, panel, config, notes, timings)
 
     _check_history(panel, config, views.source)
-    forecasters, candidate_notes = _candidates(config, int(panel.lengths.min()))
+    forecasters, candidate_notes = _candidates(config, int(panel.lengths.min()), len(panel))
     notes += candidate_notes
     tick = time.perf_counter()
     backtest = run_backtest(
@@ -210,14 +226,20 @@ def run_forecast(
     timings["backtest"] = time.perf_counter() - tick
     notes += backtest.plan.notes
     if config.model in ("auto", "ensemble"):
-        add_to_backtest(backtest)
+        add_to_backtest(backtest, _members(len(panel)) if config.model == "auto" else MEMBERS)
     chosen, reason = (config.model, "requested") if config.model != "auto" else backtest.select()
 
     tick = time.perf_counter()
-    final = {f.name: f for f in _candidates(config, int(panel.lengths.min()))[0]}
-    final["ensemble"] = EnsembleForecaster()
+    final = {f.name: f for f in _candidates(config, int(panel.lengths.min()), len(panel))[0]}
+    final["ensemble"] = EnsembleForecaster(_members(len(panel)) if config.model == "auto" else MEMBERS)
     forecaster = final[chosen].fit(panel)
-    lstm = forecaster if chosen == "lstm" else (final["lstm"].fit(panel) if "lstm" in final else None)
+    lstm = forecaster if chosen == "lstm" else None
+    if lstm is None and "lstm" in final:
+        if len(panel) <= LARGE_PANEL:
+            lstm = final["lstm"].fit(panel)  # the study's train/test table, on the whole history
+        else:  # too costly to refit only for the table: report the last backtest origin's fit
+            lstm = next(f for f in forecasters if f.name == "lstm")
+            notes.append("LSTM train/test table from its fit at the last backtest origin (on the sampled series).")
     timings["final_fit"] = time.perf_counter() - tick
     calibrations = (
         calibrate(backtest.actual, backtest.models[chosen].forecast, backtest.scale),
