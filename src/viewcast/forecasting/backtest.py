@@ -100,8 +100,8 @@ class BacktestResult:
         return (np.abs(self.actual - self.models[name].forecast).mean(axis=-1) / self.scale).ravel()
 
     def select(self, preference: tuple[str, ...] = STABILITY_ORDER) -> tuple[str, str]:
-        """The one-standard-error rule: of the models whose MASE is within one standard error of
-        the best, take the most stable one.
+        """The one-standard-error rule: of the models whose MASE exceeds the best's by at most one
+        standard error of their paired per-window differences, take the most stable one.
 
         A backtest of a few windows cannot tell apart models a few percent apart, and picking the
         noisy winner costs accuracy on the next window (measured on held-out long series: the
@@ -110,16 +110,23 @@ class BacktestResult:
         another seed gives another forecast).
         """
         best = self.ranking()[0]
-        sample = self.window_mase(best)
-        se = float(sample.std(ddof=1) / np.sqrt(sample.size)) if sample.size > 1 else 0.0
-        limit = self.models[best].metrics["mase"] + se
-        eligible = [m for m in self.models if self.models[m].metrics["mase"] <= limit]
+        reference = self.window_mase(best)
+        # Paired differences on the same (series, window) pairs: series that are hard for every
+        # model do not inflate the standard error, so large panels separate models they can.
+        eligible = []
+        for name in self.models:
+            diff = self.window_mase(name) - reference
+            spread = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
+            if diff.mean() <= spread:
+                eligible.append(name)
+        limit = self.models[best].metrics["mase"]
         chosen = min(eligible, key=lambda m: preference.index(m) if m in preference else len(preference))
         if chosen == best:
-            return chosen, f"lowest backtest MASE ({limit - se:.3f})"
+            return chosen, f"lowest backtest MASE ({limit:.3f})"
+        gap = self.models[chosen].metrics["mase"] - limit
         return chosen, (
-            f"within one standard error of the lowest backtest MASE ({best}: {limit - se:.3f} ± {se:.3f}) "
-            f"and more stable than {best}"
+            f"within one standard error of the lowest backtest MASE ({best}: {limit:.3f}; {chosen} {gap:+.3f}, "
+            f"paired over {reference.size} series-windows) and more stable than {best}"
         )
 
 
