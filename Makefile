@@ -18,6 +18,8 @@ demo: $(STAMP)
 	$(BIN)/viewcast demo --out reports/demo
 
 test: demo
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

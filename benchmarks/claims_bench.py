@@ -32,7 +32,7 @@ from viewcast.claims.predict import predict_record
 from viewcast.claims.schema import INPUT_FIELDS, labels_to_int, load_claims
 from viewcast.claims.split import study_split
 from viewcast.claims.stress import STRESS_COPIES, off_template_set, stress_copies
-from viewcast.data.synth_claims import generate_claims
+from viewcast.synth.claims import generate_claims
 
 RESULTS = Path(__file__).parent / "results" / "claims.json"
 CANDIDATES = ("reference", *LINEAR_CANDIDATES)
@@ -71,7 +71,10 @@ def batch_rows_per_second(model, test: pd.DataFrame, repeats: int = 5) -> tuple[
 
 def single_row_ms(model, test: pd.DataFrame, calls: int = 300) -> float:
     """Median time from a raw JSON-like record to a label (validation included)."""
-    records = [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if k in INPUT_FIELDS} for row in test.head(50).to_dict("records")]
+    records = [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if k in INPUT_FIELDS}
+        for row in test.head(50).to_dict("records")
+    ]
     times = [_timed(lambda r=records[i % len(records)]: predict_record(model, r)) for i in range(calls)]
     return float(np.median(times) * 1000)
 
@@ -103,7 +106,10 @@ def encoder_comparison(train: pd.DataFrame, test: pd.DataFrame, n_train: int) ->
     for name, make in candidates.items():
         start = time.perf_counter()
         model = fit_model(make(), train_part, None, seed=0)
-        result = {"model": f"{name} (fit on {n_train:,} rows, scored on {len(test_part):,} test rows)", "train_seconds": round(time.perf_counter() - start, 2)}
+        result = {
+            "model": f"{name} (fit on {n_train:,} rows, scored on {len(test_part):,} test rows)",
+            "train_seconds": round(time.perf_counter() - start, 2),
+        }
         start = time.perf_counter()
         for set_name, data in sets.items():
             result[set_name] = score(model, data)
@@ -150,21 +156,31 @@ def main() -> int:
     }
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     encoder = encoder_comparison(train, test, encoder_rows) if encoder_rows else previous.get("encoder_subsample", [])
-    write_json(RESULTS, {
-        "data": source, "rows": len(frame), "split": {"train": len(train), "val": len(val), "test": len(test)},
-        "machine": {"cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0]},
-        "candidates": rows, "targets": targets, "encoder_subsample": encoder,
-    })
+    write_json(
+        RESULTS,
+        {
+            "data": source,
+            "rows": len(frame),
+            "split": {"train": len(train), "val": len(val), "test": len(test)},
+            "machine": {"cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0]},
+            "candidates": rows,
+            "targets": targets,
+            "encoder_subsample": encoder,
+        },
+    )
     print("targets:", targets)
     print(f"wrote {RESULTS}")
     return 0
 
 
 def _line(r: dict) -> str:
-    cells = " ".join(f"{k}={r[k]['accuracy']:.4f}" for k in ("study_test", "no_opening", "typos", "counts_shuffled", "off_template"))
+    cells = " ".join(
+        f"{k}={r[k]['accuracy']:.4f}" for k in ("study_test", "no_opening", "typos", "counts_shuffled", "off_template")
+    )
     speed = (
         f" {r['batch_rows_per_second']:,} rows/s ({r['batch_rows_per_cpu_second']:,} per CPU s) {r['single_row_ms_median']} ms/row"
-        if "batch_rows_per_second" in r else ""
+        if "batch_rows_per_second" in r
+        else ""
     )
     return f"{r['model']:13s} fit {r['train_seconds']:6.2f}s {cells} f1={r['study_test']['f1']:.4f}{speed}"
 

@@ -28,14 +28,14 @@ warnings.filterwarnings("ignore")
 os.environ.setdefault("VIEWCAST_PROGRESS", "0")
 
 from viewcast.atomic import write_json  # noqa: E402
-from viewcast.data.influencers import load_views  # noqa: E402
-from viewcast.data.synth_influencers import write_influencers  # noqa: E402
-from viewcast.data.synth_series import demand_series, to_long  # noqa: E402
+from viewcast.forecasting.data import load_views  # noqa: E402
+from viewcast.forecasting.lstm import LSTMForecaster  # noqa: E402
 from viewcast.forecasting.metrics import seasonal_scale  # noqa: E402
 from viewcast.forecasting.panel import aggregate  # noqa: E402
 from viewcast.forecasting.pipeline import MODEL_NAMES, run_forecast  # noqa: E402
-from viewcast.forecasting.lstm import LSTMForecaster  # noqa: E402
 from viewcast.forecasting.statistical import StatsForecaster  # noqa: E402
+from viewcast.synth.influencers import write_influencers  # noqa: E402
+from viewcast.synth.series import demand_series, to_long  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results" / "forecast.json"
@@ -59,9 +59,7 @@ def summarise(result) -> dict:
         "chosen_mase": models[result.chosen]["mase"],
         "seasonal_naive_mase": models["seasonal_naive"]["mase"],
         "chosen_not_worse_than_seasonal_naive": models[result.chosen]["mase"] <= models["seasonal_naive"]["mase"],
-        "backtest": {
-            name: {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()} for name, m in models.items()
-        },
+        "backtest": {name: {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()} for name, m in models.items()},
         "backtest_windows": result.backtest["windows"],
         "backtest_window_days": result.backtest["window_days"],
         "series_backtested": result.backtest["series_backtested"],
@@ -102,7 +100,7 @@ def holdout(count: int, tmp: Path) -> dict:
         train, test = y[:-30], y[-30:]
         if seed % 2:  # study format with day numbers
             path = tmp / f"h{seed}.csv"
-            lines = ["Day,TikTokerID,Category,Views"] + [f"{d + 1},1,Web,\"{int(v):,}\"" for d, v in enumerate(train)]
+            lines = ["Day,TikTokerID,Category,Views"] + [f'{d + 1},1,Web,"{int(v):,}"' for d, v in enumerate(train)]
             path.write_text("\n".join(lines) + "\n")
             source = path
         else:  # long format with ISO dates

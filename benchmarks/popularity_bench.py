@@ -28,9 +28,9 @@ from pathlib import Path
 
 os.environ.setdefault("VIEWCAST_PROGRESS", "0")
 
-from viewcast.atomic import write_json  # noqa: E402
-from viewcast.data.synth_ratings import generate_ratings, write_movielens  # noqa: E402
-from viewcast.popularity.evaluate import REQUIRED_BASELINES  # noqa: E402
+from viewcast.atomic import write_json
+from viewcast.popularity.evaluate import REQUIRED_BASELINES
+from viewcast.synth.ratings import generate_ratings, write_movielens
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results" / "popularity.json"

@@ -26,7 +26,7 @@ def shared_data_dir() -> Path:
 @pytest.fixture
 def run_cli(capsys):
     """Run ``viewcast ARGS...`` in-process; return (exit_code, stdout, stderr)."""
-    from viewcast.cli import run
+    from viewcast.cli.app import run
 
     def _run(*args: str) -> tuple[int, str, str]:
         code = run([str(a) for a in args])

@@ -1,21 +1,71 @@
 """viewcast: forecast and explain audience demand on content platforms.
 
-The notebook API mirrors the CLI: ``viewcast.forecast(df, horizon=30)`` returns a result object
-with the forecast, metrics, capacity plan and ``.save(dir)``. Heavy dependencies (torch,
-statsforecast) load on first use so that ``import viewcast`` and ``viewcast --help`` stay fast.
+Four analyses with one shape — ``run(data, config) -> Result`` — and one way to load any saved
+model::
+
+    import viewcast
+
+    result = viewcast.forecast("views.csv", horizon=30, by="creator")
+    result.save("reports/run1")              # forecast.csv, metrics.json, plots, report.html
+    result.model.save("models/views")        # safetensors + JSON, checksummed (signed with a key)
+    viewcast.load_model("models/views").predict(new_history)
+
+``viewcast.followers``, ``viewcast.claims`` and ``viewcast.popularity`` work the same way. Each
+takes a table (a path or a pandas DataFrame) and either a config object or its options as
+keywords. Heavy dependencies (torch, statsforecast, duckdb) load on first use, so ``import
+viewcast`` and ``viewcast --help`` stay fast.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from viewcast._version import __version__
+from viewcast.errors import ViewcastError
 
-__all__ = ["__version__", "forecast"]
+if TYPE_CHECKING:
+    from viewcast.claims.result import ClaimsResult
+    from viewcast.followers.result import FollowersResult
+    from viewcast.forecasting.result import ForecastResult
+    from viewcast.popularity.result import PopularityResult
+
+__all__ = ["__version__", "ViewcastError", "claims", "followers", "forecast", "load_model", "popularity"]
 
 
-def forecast(data: Any, **kwargs: Any) -> Any:
-    """Forecast daily views; see :func:`viewcast.forecasting.pipeline.run_forecast` for options."""
-    from viewcast.forecasting.pipeline import run_forecast
+def forecast(data: Any, config: Any = None, /, **options: Any) -> ForecastResult:
+    """Forecast daily views with intervals and a capacity plan (options: :class:`ForecastConfig`)."""
+    from viewcast.forecasting.config import ForecastConfig
+    from viewcast.forecasting.pipeline import run
 
-    return run_forecast(data, **kwargs)
+    return run(data, ForecastConfig.parse(config, **options))
+
+
+def followers(data: Any, config: Any = None, /, **options: Any) -> FollowersResult:
+    """Which videos bring followers: OLS with a plain-language reading (options: :class:`FollowersConfig`)."""
+    from viewcast.followers.config import FollowersConfig
+    from viewcast.followers.pipeline import run
+
+    return run(data, FollowersConfig.parse(config, **options))
+
+
+def claims(data: Any, config: Any = None, /, **options: Any) -> ClaimsResult:
+    """Train a claim-vs-opinion classifier on labelled videos (options: :class:`ClaimsConfig`)."""
+    from viewcast.claims.config import ClaimsConfig
+    from viewcast.claims.pipeline import run
+
+    return run(data, ClaimsConfig.parse(config, **options))
+
+
+def popularity(data: Any, config: Any = None, /, **options: Any) -> PopularityResult:
+    """Per-slot content popularity from request logs, judged as a cache (options: :class:`PopularityConfig`)."""
+    from viewcast.popularity.config import PopularityConfig
+    from viewcast.popularity.pipeline import run
+
+    return run(data, PopularityConfig.parse(config, **options))
+
+
+def load_model(directory: Any) -> Any:
+    """Load any saved viewcast model folder; the model's ``predict`` answers new requests."""
+    from viewcast.io.registry import load_model as _load
+
+    return _load(directory)

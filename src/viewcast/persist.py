@@ -19,16 +19,17 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
-from viewcast import __version__
+from viewcast._version import __version__
 from viewcast.atomic import default_mode
 from viewcast.errors import ModelLoadError
 
@@ -86,7 +87,7 @@ def save_model(
             "format_version": FORMAT_VERSION,
             "kind": kind,
             "viewcast_version": __version__,
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "sha256": {name: file_sha256(staging / name) for name in (WEIGHTS_FILE, CONFIG_FILE)},
         }
         (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")

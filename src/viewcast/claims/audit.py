@@ -60,7 +60,9 @@ def _openings(texts: pd.Series, n: int) -> pd.Series:
     return normalise(texts).str.split().str[:n].str.join(" ")
 
 
-def _rule_accuracy(train_keys: pd.Series, y_train: np.ndarray, test_keys: pd.Series, y_test: np.ndarray) -> tuple[float, int, float]:
+def _rule_accuracy(
+    train_keys: pd.Series, y_train: np.ndarray, test_keys: pd.Series, y_test: np.ndarray
+) -> tuple[float, int, float]:
     """Accuracy on test of 'key -> majority training label' (unseen keys -> overall majority); distinct keys; pure share."""
     table = pd.DataFrame({"key": train_keys.to_numpy(), "y": y_train}).groupby("key")["y"].agg(["mean", "size"])
     majority = float(y_train.mean() >= 0.5)
@@ -94,7 +96,8 @@ def _duplicates(train: pd.DataFrame, test: pd.DataFrame) -> Finding:
         None,
         repeated > 0,
         "those test videos were effectively seen in training, so their predictions measure memory, not generalisation"
-        if repeated else "no test transcript was seen in training",
+        if repeated
+        else "no test transcript was seen in training",
     )
 
 
@@ -103,15 +106,18 @@ def _opening_findings(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFra
     for n in range(1, MAX_OPENING + 1):
         accuracy, distinct, pure = _rule_accuracy(_openings(train[TEXT], n), y_train, _openings(test[TEXT], n), y_test)
         leak = accuracy >= LEAK_ACCURACY
-        findings.append(Finding(
-            f"first {n} word{'s' if n > 1 else ''} of the transcript",
-            f"{distinct:,} distinct openings in training, {pure:.1%} of training rows have an opening seen with one label only",
-            accuracy,
-            leak,
-            f"the opening alone predicts the test label with accuracy {accuracy:.3f}: a model can reach that score by "
-            "reading the template's first words, so a test accuracy near 1 says nothing about transcripts phrased otherwise"
-            if leak else "the opening alone does not give the label away",
-        ))
+        findings.append(
+            Finding(
+                f"first {n} word{'s' if n > 1 else ''} of the transcript",
+                f"{distinct:,} distinct openings in training, {pure:.1%} of training rows have an opening seen with one label only",
+                accuracy,
+                leak,
+                f"the opening alone predicts the test label with accuracy {accuracy:.3f}: a model can reach that score by "
+                "reading the template's first words, so a test accuracy near 1 says nothing about transcripts phrased otherwise"
+                if leak
+                else "the opening alone does not give the label away",
+            )
+        )
         if leak:
             break  # longer openings only leak more
     return findings
@@ -126,20 +132,31 @@ def _single_feature_findings(train: pd.DataFrame, y_train: np.ndarray, test: pd.
         accuracy = float((predicted == y_test).mean())
         label = ("claim", "opinion")
         leak = accuracy >= LEAK_ACCURACY
-        findings.append(Finding(
-            f"one rule on {column}",
-            f"'{column} <= {threshold:,.0f} -> {label[low_class]}, else {label[1 - low_class]}'",
-            accuracy,
-            leak,
-            f"a single threshold scores {accuracy:.3f}: a model given this column can ignore the transcript entirely, and "
-            "will fail on claims with few views or opinions with many" if leak else "this column alone does not separate the classes",
-        ))
+        findings.append(
+            Finding(
+                f"one rule on {column}",
+                f"'{column} <= {threshold:,.0f} -> {label[low_class]}, else {label[1 - low_class]}'",
+                accuracy,
+                leak,
+                f"a single threshold scores {accuracy:.3f}: a model given this column can ignore the transcript entirely, and "
+                "will fail on claims with few views or opinions with many"
+                if leak
+                else "this column alone does not separate the classes",
+            )
+        )
     for column in (VERIFIED, BAN):
         accuracy, distinct, _ = _rule_accuracy(train[column], y_train, test[column], y_test)
-        findings.append(Finding(
-            f"one rule on {column}", f"majority label of each of its {distinct} categories", accuracy, accuracy >= LEAK_ACCURACY,
-            "the category alone nearly gives the label away" if accuracy >= LEAK_ACCURACY else "this category alone does not separate the classes",
-        ))
+        findings.append(
+            Finding(
+                f"one rule on {column}",
+                f"majority label of each of its {distinct} categories",
+                accuracy,
+                accuracy >= LEAK_ACCURACY,
+                "the category alone nearly gives the label away"
+                if accuracy >= LEAK_ACCURACY
+                else "this category alone does not separate the classes",
+            )
+        )
     return findings
 
 
@@ -158,17 +175,19 @@ def _id_findings(frame: pd.DataFrame) -> list[Finding]:
         auc = float(roc_auc_score(y, values))
         strength = abs(auc - 0.5) * 2
         leak = strength >= 0.5 or runs <= 10
-        findings.append(Finding(
-            f"{column} vs label",
-            f"sorted by {column}, the labels form {runs:,} run{'s' if runs > 1 else ''}; AUC of {column} for 'opinion' = {auc:.3f}",
-            None,
-            leak,
-            f"the table is ordered by class along {column}: keep it out of the features, and never split by position"
-            if leak else f"{column} carries no label information",
-        ))
+        findings.append(
+            Finding(
+                f"{column} vs label",
+                f"sorted by {column}, the labels form {runs:,} run{'s' if runs > 1 else ''}; AUC of {column} for 'opinion' = {auc:.3f}",
+                None,
+                leak,
+                f"the table is ordered by class along {column}: keep it out of the features, and never split by position"
+                if leak
+                else f"{column} carries no label information",
+            )
+        )
     return findings
 
 
 def findings_as_dicts(findings: list[Finding]) -> list[dict[str, Any]]:
     return [asdict(f) for f in findings]
-

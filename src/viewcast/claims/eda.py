@@ -14,7 +14,7 @@ from viewcast.atomic import save_figure, write_json
 from viewcast.claims.audit import Finding, audit_leakage, findings_as_dicts
 from viewcast.claims.schema import CLASSES, COUNTS, DURATION, LABEL, TEXT, load_claims
 from viewcast.claims.text import ngram_table, token_table
-from viewcast.data.tables import read_table
+from viewcast.io.tables import read_table
 
 COLORS = {"claim": "#d9480f", "opinion": "#2f6fde"}
 
@@ -35,7 +35,9 @@ class EdaResult:
             "class_counts": self.class_counts,
             "missing": self.missing,
             "dropped_unlabelled": self.dropped_unlabelled,
-            "telling_terms": {k: [{"term": t, "log_odds": s, "count": c} for t, s, c in v] for k, v in self.telling_terms.items()},
+            "telling_terms": {
+                k: [{"term": t, "log_odds": s, "count": c} for t, s, c in v] for k, v in self.telling_terms.items()
+            },
             "leakage_audit": findings_as_dicts(self.findings),
         }
 
@@ -49,7 +51,9 @@ class EdaResult:
             plots["duration"] = save_figure(out / "duration_by_class.png", _duration_figure(self.frame))
         plots["pairs"] = save_figure(out / "counts_pairplot.png", _pair_figure(self.frame), dpi=80)
         write_json(out / "eda.json", self.as_dict())
-        write_report(out / "report.html", "claims_eda.html", eda=self.as_dict(), plots={k: embed_png(v) for k, v in plots.items()})
+        write_report(
+            out / "report.html", "claims_eda.html", eda=self.as_dict(), plots={k: embed_png(v) for k, v in plots.items()}
+        )
         return out
 
 
@@ -76,7 +80,7 @@ def eda_file(path: str | os.PathLike[str]) -> EdaResult:
 def telling_terms(frame: pd.DataFrame, k: int = 15, min_count: int = 20) -> dict[str, list[tuple[str, float, int]]]:
     """Words and word pairs most over-represented in each class (smoothed log-odds ratio)."""
     table = token_table(frame[TEXT])
-    is_opinion = (frame[LABEL].to_numpy() == "opinion")
+    is_opinion = frame[LABEL].to_numpy() == "opinion"
     rows: list[pd.DataFrame] = []
     for n in (1, 2):
         grams, row = ngram_table(table, n)
@@ -145,4 +149,3 @@ def _pair_figure(frame: pd.DataFrame, max_points: int = 3000, seed: int = 0):
     axes[0, 0].legend(fontsize=8)
     fig.suptitle("log10(1 + count) by class")
     return fig
-

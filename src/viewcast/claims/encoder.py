@@ -61,7 +61,9 @@ class EncoderClaimsModel:
         if self._encoder is not None:
             return self._encoder
         if not encoder_available():
-            raise ViewcastError("the encoder model needs the optional package sentence-transformers (pip install sentence-transformers)")
+            raise ViewcastError(
+                "the encoder model needs the optional package sentence-transformers (pip install sentence-transformers)"
+            )
         weights = self.encoder_path / WEIGHTS
         if not weights.is_file():
             raise ModelLoadError(f"{self.encoder_path}: no {WEIGHTS}; give a sentence-transformers model directory")
@@ -78,12 +80,14 @@ class EncoderClaimsModel:
 
     def _features(self, frame: pd.DataFrame) -> np.ndarray:
         texts = frame[TEXT].fillna("").astype(str).tolist()
-        embeddings = self._load_encoder().encode(texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
+        embeddings = self._load_encoder().encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
         logs = np.log1p(counts_matrix(frame))
         counts = (logs - self.count_mean_) / self.count_scale_ * self.count_weight
         return np.hstack([np.asarray(embeddings, dtype=np.float64), counts[:, : len(COUNTS) if self.count_weight else 0]])
 
-    def fit(self, frame: pd.DataFrame, y: np.ndarray, seed: int = 0) -> "EncoderClaimsModel":
+    def fit(self, frame: pd.DataFrame, y: np.ndarray, seed: int = 0) -> EncoderClaimsModel:
         from sklearn.linear_model import LogisticRegression
 
         logs = np.log1p(counts_matrix(frame))
@@ -102,14 +106,23 @@ class EncoderClaimsModel:
 
     def to_saved(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         config = {
-            "name": self.name, "encoder_path": str(self.encoder_path.resolve()), "encoder_sha256": self.encoder_sha256_,
-            "count_weight": self.count_weight, "C": self.C, "batch_size": self.batch_size,
+            "name": self.name,
+            "encoder_path": str(self.encoder_path.resolve()),
+            "encoder_sha256": self.encoder_sha256_,
+            "count_weight": self.count_weight,
+            "C": self.C,
+            "batch_size": self.batch_size,
         }
-        tensors = {"coef": self.coef_, "intercept": np.array([self.intercept_]), "count_mean": self.count_mean_, "count_scale": self.count_scale_}
+        tensors = {
+            "coef": self.coef_,
+            "intercept": np.array([self.intercept_]),
+            "count_mean": self.count_mean_,
+            "count_scale": self.count_scale_,
+        }
         return config, tensors
 
     @classmethod
-    def from_saved(cls, config: dict[str, Any], tensors: dict[str, np.ndarray], source: str) -> "EncoderClaimsModel":
+    def from_saved(cls, config: dict[str, Any], tensors: dict[str, np.ndarray], source: str) -> EncoderClaimsModel:
         try:
             model = cls(str(config["encoder_path"]), float(config["count_weight"]), float(config["C"]), int(config["batch_size"]))
             model.coef_ = np.asarray(tensors["coef"], dtype=np.float64)

@@ -38,7 +38,10 @@ class EvaluationResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "model": self.model_name, **self.metrics, "stress": self.stress, "warnings": self.warnings,
+            "model": self.model_name,
+            **self.metrics,
+            "stress": self.stress,
+            "warnings": self.warnings,
             "top_terms": {label: [{"term": t, "weight": w} for t, w in terms] for label, terms in self.top_terms.items()},
         }
 
@@ -55,8 +58,11 @@ class EvaluationResult:
             "stress": save_figure(out / "stress.png", _stress_figure(self.metrics["accuracy"], self.stress)),
         }
         write_report(
-            out / "report.html", "claims_evaluate.html", result=self.as_dict(),
-            plots={k: embed_png(v) for k, v in plots.items()}, misclassified=self.misclassified.head(20).to_dict("records"),
+            out / "report.html",
+            "claims_evaluate.html",
+            result=self.as_dict(),
+            plots={k: embed_png(v) for k, v in plots.items()},
+            misclassified=self.misclassified.head(20).to_dict("records"),
         )
         return out
 
@@ -87,8 +93,14 @@ def evaluate_claims(model: Any, frame: pd.DataFrame, *, seed: int = 0, trained_r
     misclassified = misclassified[[LABEL, "label", "probability", TEXT, *[c for c in test.columns if c not in (LABEL, TEXT)]]]
     top_terms = model.top_terms() if hasattr(model, "top_terms") else {}
     return EvaluationResult(
-        model.name, metrics, stress, y, scored["p_opinion"].to_numpy(), misclassified.rename(columns={"label": "predicted"}),
-        warnings, top_terms,
+        model.name,
+        metrics,
+        stress,
+        y,
+        scored["p_opinion"].to_numpy(),
+        misclassified.rename(columns={"label": "predicted"}),
+        warnings,
+        top_terms,
     )
 
 

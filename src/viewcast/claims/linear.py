@@ -76,7 +76,7 @@ class LinearClaimsModel:
         blocks.append(sparse.csr_matrix(self._dense(frame, table)))
         return sparse.hstack(blocks, format="csr")
 
-    def fit(self, frame: pd.DataFrame, y: np.ndarray, seed: int = 0) -> "LinearClaimsModel":
+    def fit(self, frame: pd.DataFrame, y: np.ndarray, seed: int = 0) -> LinearClaimsModel:
         from sklearn.linear_model import LogisticRegression
 
         cfg = self.config
@@ -114,7 +114,9 @@ class LinearClaimsModel:
         return (
             pd.concat([frame, extra, extra], ignore_index=True),
             np.r_[y, np.zeros(n, dtype=y.dtype), np.ones(n, dtype=y.dtype)],
-            np.r_[weight, np.full(n, 2 * share * self.config.bare_content), np.full(n, 2 * (1 - share) * self.config.bare_content)],
+            np.r_[
+                weight, np.full(n, 2 * share * self.config.bare_content), np.full(n, 2 * (1 - share) * self.config.bare_content)
+            ],
         )
 
     # -- prediction -------------------------------------------------------------------------
@@ -162,7 +164,7 @@ class LinearClaimsModel:
         return config, tensors
 
     @classmethod
-    def from_saved(cls, config: dict[str, Any], tensors: dict[str, np.ndarray], source: str) -> "LinearClaimsModel":
+    def from_saved(cls, config: dict[str, Any], tensors: dict[str, np.ndarray], source: str) -> LinearClaimsModel:
         try:
             model = cls(LinearConfig(**config["linear"]), name=str(config.get("name", "linear")))
             if model.config.use_text:
@@ -181,7 +183,9 @@ class LinearClaimsModel:
             + (2 if model.config.use_cues else 0)
             + (len(COUNTS) if model.config.use_counts else 0)
         )
-        if model.coef_.shape != (expected,) or (model.config.use_text and model.tfidf_.idf_.shape != (len(model.tfidf_.vocabulary_),)):
+        if model.coef_.shape != (expected,) or (
+            model.config.use_text and model.tfidf_.idf_.shape != (len(model.tfidf_.vocabulary_),)
+        ):
             raise ModelLoadError(f"{source}: coefficient or idf shapes do not match the vocabulary")
         if model.count_mean_.shape != (len(COUNTS),) or model.count_scale_.shape != (len(COUNTS),):
             raise ModelLoadError(f"{source}: count scaler has the wrong shape")

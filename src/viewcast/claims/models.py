@@ -102,8 +102,10 @@ class TrainResult:
             f1 = np.array([m["f1"] for m in self.cv_metrics])
             out["cv"] = {
                 "folds": len(self.cv_metrics),
-                "accuracy_mean": float(acc.mean()), "accuracy_std": float(acc.std(ddof=1)),
-                "f1_mean": float(f1.mean()), "f1_std": float(f1.std(ddof=1)),
+                "accuracy_mean": float(acc.mean()),
+                "accuracy_std": float(acc.std(ddof=1)),
+                "f1_mean": float(f1.mean()),
+                "f1_std": float(f1.std(ddof=1)),
                 "per_fold": self.cv_metrics,
             }
         return out
@@ -113,7 +115,11 @@ class TrainResult:
 
 
 def train_claims(
-    frame: pd.DataFrame, model_name: str = "default", seed: int = 0, cv: int | None = None, epochs: int = 20,
+    frame: pd.DataFrame,
+    model_name: str = "default",
+    seed: int = 0,
+    cv: int | None = None,
+    epochs: int = 20,
     encoder: str | os.PathLike[str] | None = None,
 ) -> TrainResult:
     """Fit on the study's train split (validation = its 20 % of train); optionally K-fold CV too."""
@@ -128,7 +134,9 @@ def train_claims(
         except ValueError as exc:
             raise DataValidationError(str(exc)) from None
         for train_rows, test_rows in folds:
-            fold_model = fit_model(make_model(model_name, epochs=epochs, encoder=encoder), frame.iloc[train_rows].reset_index(drop=True), None, seed)
+            fold_model = fit_model(
+                make_model(model_name, epochs=epochs, encoder=encoder), frame.iloc[train_rows].reset_index(drop=True), None, seed
+            )
             test = frame.iloc[test_rows].reset_index(drop=True)
             cv_metrics.append(classification_metrics(labels_to_int(test), fold_model.predict_proba(test)))
     train = frame.iloc[split.train].reset_index(drop=True)

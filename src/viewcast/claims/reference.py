@@ -60,7 +60,9 @@ class ReferenceClaimsModel:
 
     name = "reference"
 
-    def __init__(self, epochs: int = 20, batch_size: int = 16, learning_rate: float = 1e-3, sequence_length: int = SEQUENCE_LENGTH):
+    def __init__(
+        self, epochs: int = 20, batch_size: int = 16, learning_rate: float = 1e-3, sequence_length: int = SEQUENCE_LENGTH
+    ):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -86,7 +88,9 @@ class ReferenceClaimsModel:
         return torch.from_numpy(self._numeric(frame)), torch.from_numpy(self._ids(frame[TEXT]))
 
     # -- training ---------------------------------------------------------------------------
-    def fit(self, frame: pd.DataFrame, y: np.ndarray, val: tuple[pd.DataFrame, np.ndarray] | None = None, seed: int = 0) -> "ReferenceClaimsModel":
+    def fit(
+        self, frame: pd.DataFrame, y: np.ndarray, val: tuple[pd.DataFrame, np.ndarray] | None = None, seed: int = 0
+    ) -> ReferenceClaimsModel:
         self.vocabulary_ = build_vocabulary(frame[TEXT])
         self.word_index_ = {w: i for i, w in enumerate(self.vocabulary_)}
         counts = counts_matrix(frame)
@@ -106,9 +110,15 @@ class ReferenceClaimsModel:
                 return float(((model(*val_data[:2]) >= 0).float() == val_data[2]).float().mean())
 
         config = TrainConfig(
-            max_epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate, optimizer="adam",
-            patience=self.epochs, monitor="val_metric" if val is not None else "val_loss", mode="max" if val is not None else "min",
-            seed=seed, description="reference network",
+            max_epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            optimizer="adam",
+            patience=self.epochs,
+            monitor="val_metric" if val is not None else "val_loss",
+            mode="max" if val is not None else "min",
+            seed=seed,
+            description="reference network",
         )
         self.history_ = fit(self.net_, train, val_data, nn.BCEWithLogitsLoss(), config, val_metric=metric)
         return self
@@ -125,9 +135,14 @@ class ReferenceClaimsModel:
     # -- persistence ------------------------------------------------------------------------
     def to_saved(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         config = {
-            "name": self.name, "epochs": self.epochs, "batch_size": self.batch_size, "learning_rate": self.learning_rate,
-            "sequence_length": self.sequence_length, "vocabulary": self.vocabulary_,
-            "verified_levels": self.verified_levels_, "ban_levels": self.ban_levels_,
+            "name": self.name,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "sequence_length": self.sequence_length,
+            "vocabulary": self.vocabulary_,
+            "verified_levels": self.verified_levels_,
+            "ban_levels": self.ban_levels_,
             "history": self.history_.as_dict() if hasattr(self, "history_") else None,
         }
         tensors = {f"net.{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
@@ -135,9 +150,11 @@ class ReferenceClaimsModel:
         return config, tensors
 
     @classmethod
-    def from_saved(cls, config: dict[str, Any], tensors: dict[str, np.ndarray], source: str) -> "ReferenceClaimsModel":
+    def from_saved(cls, config: dict[str, Any], tensors: dict[str, np.ndarray], source: str) -> ReferenceClaimsModel:
         try:
-            model = cls(int(config["epochs"]), int(config["batch_size"]), float(config["learning_rate"]), int(config["sequence_length"]))
+            model = cls(
+                int(config["epochs"]), int(config["batch_size"]), float(config["learning_rate"]), int(config["sequence_length"])
+            )
             for key in ("vocabulary", "verified_levels", "ban_levels"):
                 if not isinstance(config[key], list) or not all(isinstance(v, str) for v in config[key]):
                     raise ValueError(f"{key} must be a list of strings")
@@ -147,7 +164,7 @@ class ReferenceClaimsModel:
             model.count_mean_ = np.asarray(tensors["count_mean"], dtype=np.float64)
             model.count_scale_ = np.asarray(tensors["count_scale"], dtype=np.float64)
             model.net_ = TwoBranchNet(len(COUNTS) + len(model.verified_levels_) + len(model.ban_levels_), model.sequence_length)
-            state = {k[len("net."):]: torch.from_numpy(np.array(v)) for k, v in tensors.items() if k.startswith("net.")}
+            state = {k[len("net.") :]: torch.from_numpy(np.array(v)) for k, v in tensors.items() if k.startswith("net.")}
             model.net_.load_state_dict(state)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"{source}: reference model files are inconsistent ({exc})") from None

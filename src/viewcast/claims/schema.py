@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from numbers import Real
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from viewcast.data.tables import find_columns, numeric_column, read_table
 from viewcast.errors import DataValidationError
+from viewcast.io.tables import find_columns, numeric_column, read_table
 
 LABEL = "claim_status"
 TEXT = "video_transcription_text"

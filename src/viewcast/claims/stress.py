@@ -14,7 +14,7 @@ how the ``default`` model was chosen; the issue's own off-template set is held b
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

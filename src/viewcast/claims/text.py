@@ -11,8 +11,8 @@ instead of a Python loop per transcript, which keeps prediction above 100,000 ro
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -75,7 +75,7 @@ class TokenTable:
         """The tokens as an object array of str (built on demand: prediction never needs it)."""
         return self.distinct[self.codes]
 
-    def skip(self, leading: int) -> "TokenTable":
+    def skip(self, leading: int) -> TokenTable:
         """The same table without each row's first ``leading`` tokens."""
         if leading == 0:
             return self
@@ -148,7 +148,7 @@ class TfidfNgrams:
         self.max_features = max_features
         self.skip_leading = skip_leading
 
-    def fit(self, texts: Sequence[str]) -> "TfidfNgrams":
+    def fit(self, texts: Sequence[str]) -> TfidfNgrams:
         table = token_table(texts, self.skip_leading)
         parts = [ngram_table(table, n) for n in range(1, self.ngram_max + 1)]
         frame = pd.DataFrame({"gram": np.concatenate([p[0] for p in parts]), "row": np.concatenate([p[1] for p in parts])})
@@ -163,7 +163,7 @@ class TfidfNgrams:
         return self
 
     @classmethod
-    def from_arrays(cls, config: dict, vocabulary: list[str], idf: np.ndarray) -> "TfidfNgrams":
+    def from_arrays(cls, config: dict, vocabulary: list[str], idf: np.ndarray) -> TfidfNgrams:
         self = cls(**config)
         self.vocabulary_ = list(vocabulary)
         self.idf_ = np.asarray(idf, dtype=np.float64)
@@ -171,7 +171,12 @@ class TfidfNgrams:
         return self
 
     def get_config(self) -> dict:
-        return {"ngram_max": self.ngram_max, "min_df": self.min_df, "max_features": self.max_features, "skip_leading": self.skip_leading}
+        return {
+            "ngram_max": self.ngram_max,
+            "min_df": self.min_df,
+            "max_features": self.max_features,
+            "skip_leading": self.skip_leading,
+        }
 
     def _build_lookup(self) -> None:
         """Token ids, and per n an index from the n-gram's integer key to its feature column."""

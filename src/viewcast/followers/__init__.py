@@ -2,7 +2,7 @@
 
 ``analyse(frame, FollowersConfig(...)) -> FollowersResult`` is the whole analysis as a pure
 function; ``FollowersResult.save(dir)`` writes its tables, figures and report. The names are
-imported lazily so that ``viewcast --help`` (which imports ``viewcast.followers.cli``) stays fast.
+imported lazily so that ``viewcast --help`` (which imports ``viewcast.cli.followers``) stays fast.
 """
 
 from __future__ import annotations

@@ -54,8 +54,7 @@ def _check_rank(X: pd.DataFrame, source: str) -> None:
         vif = variance_inflation(X)
         culprits = vif.index[~np.isfinite(vif) | (vif > 1e6)].tolist() or list(X.columns[1:])
         raise DataValidationError(
-            f"{source}: predictors are perfectly collinear in the training part ({', '.join(culprits)}); "
-            "--ignore one of them"
+            f"{source}: predictors are perfectly collinear in the training part ({', '.join(culprits)}); --ignore one of them"
         )
 
 

@@ -47,9 +47,7 @@ def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(actual, float) - np.asarray(predicted, float)) ** 2)))
 
 
-def fold_rmse(
-    X: pd.DataFrame, y: pd.Series, strategies: dict, target: str, folds: int, seed: int
-) -> list[float]:
+def fold_rmse(X: pd.DataFrame, y: pd.Series, strategies: dict, target: str, folds: int, seed: int) -> list[float]:
     """k-fold CV RMSE (log scale) with imputation and scaling refitted inside every fold.
 
     Rows whose target was missing train (imputed, as in the main fit) but are never scored:

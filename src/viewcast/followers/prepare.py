@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from viewcast.data.tables import numeric_column, rows_text
 from viewcast.errors import DataValidationError
 from viewcast.followers.config import NON_NEGATIVE, STUDY_MISSING_ZERO, FollowersConfig, Strategy
+from viewcast.io.tables import numeric_column, rows_text
 
 
 @dataclass
@@ -71,9 +71,7 @@ def _resolve(frame: pd.DataFrame, names: list[str], what: str, source: str, *, r
     return found
 
 
-def _strategies(
-    frame: pd.DataFrame, config: FollowersConfig, not_numeric: set[str], source: str
-) -> dict[str, Strategy]:
+def _strategies(frame: pd.DataFrame, config: FollowersConfig, not_numeric: set[str], source: str) -> dict[str, Strategy]:
     """The study's defaults for its columns that are modelled, overridden by the user's choices.
 
     A column the user names must exist and be numeric; ``none`` (zeros are real) removes it.
@@ -152,9 +150,7 @@ def choose_baseline(levels: pd.Series) -> str:
     return sorted(top)[0]
 
 
-def dummy_code(
-    levels: pd.DataFrame, baselines: dict[str, str]
-) -> tuple[pd.DataFrame, dict[str, tuple[str, str, str]]]:
+def dummy_code(levels: pd.DataFrame, baselines: dict[str, str]) -> tuple[pd.DataFrame, dict[str, tuple[str, str, str]]]:
     """0/1 columns ``<column>_<level>`` for each non-baseline level, levels in alphabetical order.
 
     Also returns what each dummy means, ``name -> (column, level, baseline)``, for the reading.
@@ -195,9 +191,7 @@ def clean_table(frame: pd.DataFrame, config: FollowersConfig, source: str) -> Cl
     if target in ignored:
         raise DataValidationError(f"{source}: the target {target!r} cannot be ignored")
     ignored += [c for c in _resolve(frame, [config.date_column], "", source, required=False) if c not in ignored]
-    categorical = [
-        c for c in _resolve(frame, config.categorical, "", source, required=False) if c not in {target, *ignored}
-    ]
+    categorical = [c for c in _resolve(frame, config.categorical, "", source, required=False) if c not in {target, *ignored}]
     strategies = _strategies(frame, config, {*categorical, *ignored}, source)
     numeric = [c for c in frame.columns if c not in {target, *ignored, *categorical}]
     values = pd.DataFrame({c: _parse_numbers(frame, c, strategies.get(c), source, target) for c in [*numeric, target]})

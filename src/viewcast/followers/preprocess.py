@@ -39,7 +39,7 @@ class Preprocessor:
         self.target = target
         self.where = where
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> "Preprocessor":
+    def fit(self, X: pd.DataFrame, y: pd.Series) -> Preprocessor:
         self.fill_ = {c: self._fit_fill(X[c], s) for c, s in self.strategies.items() if c in X.columns}
         self.target_fill_ = self._fit_fill(y, self.strategies[self.target]) if self.target in self.strategies else None
         filled = self.impute(X)

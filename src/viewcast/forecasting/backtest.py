@@ -20,7 +20,6 @@ from viewcast.forecasting.metrics import score, seasonal_scale
 from viewcast.forecasting.panel import Panel
 from viewcast.progress import progress_bar
 
-
 STABILITY_ORDER = ("ensemble", "theta", "ets", "arima", "seasonal_naive", "lstm")
 
 
@@ -29,7 +28,7 @@ class Forecaster(Protocol):
 
     def min_history(self) -> int: ...
 
-    def fit(self, panel: Panel) -> "Forecaster": ...
+    def fit(self, panel: Panel) -> Forecaster: ...
 
     def predict(self, panel: Panel, horizon: int) -> np.ndarray: ...
 

@@ -34,9 +34,7 @@ def servers_needed(views: np.ndarray, config: CapacityConfig) -> np.ndarray:
     return np.ceil(np.round(load, 9)).astype(np.int64)  # rounding guards 2.0000000001 -> 3
 
 
-def plan_capacity(
-    labels: list[str], hi95: np.ndarray, point: np.ndarray, config: CapacityConfig, label_prefix: str = ""
-) -> dict:
+def plan_capacity(labels: list[str], hi95: np.ndarray, point: np.ndarray, config: CapacityConfig, label_prefix: str = "") -> dict:
     """Daily servers on the 95% bound, the peak, the horizon's cost and a recommendation.
 
     ``label_prefix`` turns a bare day number into "day 80" in the sentences.

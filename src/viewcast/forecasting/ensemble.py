@@ -30,7 +30,7 @@ class EnsembleForecaster:
     def min_history(self) -> int:
         return max(f.min_history() for f in self.forecasters_)
 
-    def fit(self, panel: Panel) -> "EnsembleForecaster":
+    def fit(self, panel: Panel) -> EnsembleForecaster:
         for forecaster in self.forecasters_:
             forecaster.fit(panel)
         return self
@@ -47,7 +47,7 @@ class EnsembleForecaster:
         return {"members": list(self.members), "states": configs}, tensors
 
     @classmethod
-    def from_state(cls, config: dict, tensors: dict[str, np.ndarray]) -> "EnsembleForecaster":
+    def from_state(cls, config: dict, tensors: dict[str, np.ndarray]) -> EnsembleForecaster:
         members = tuple(config["members"])
         if not set(members) <= set(MEMBERS):
             raise ModelLoadError(f"saved ensemble has unexpected members {members}")

@@ -32,11 +32,13 @@ class Calibration:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Calibration":
+    def from_dict(cls, data: dict) -> Calibration:
         quantiles = {str(k): (float(v[0]), float(v[1])) for k, v in data["quantiles"].items()}
         if set(quantiles) != {str(level) for level in LEVELS} or any(lo > hi for lo, hi in quantiles.values()):
             raise ValueError(f"interval calibration must give ordered bounds for levels {LEVELS}")
-        return cls(float(data["growth_a"]), float(data["growth_b"]), quantiles, int(data["scores"]), int(data["backtest_horizon"]))
+        return cls(
+            float(data["growth_a"]), float(data["growth_b"]), quantiles, int(data["scores"]), int(data["backtest_horizon"])
+        )
 
     def growth(self, horizon: int) -> np.ndarray:
         return self.growth_a * np.arange(1, horizon + 1) ** self.growth_b

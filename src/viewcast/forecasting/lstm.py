@@ -124,7 +124,7 @@ class LSTMForecaster:
         return values * np.where(span > 0, span, 1.0) + self.data_min_[index]
 
     # --- training ------------------------------------------------------------------------
-    def fit(self, panel: Panel) -> "LSTMForecaster":
+    def fit(self, panel: Panel) -> LSTMForecaster:
         r = self.recipe
         splits = [split_point(len(v), r.train_fraction) for v in panel.values]
         # MinMax statistics from each series' training part only: no test value leaks into scaling.
@@ -149,7 +149,11 @@ class LSTMForecaster:
             f"{len(X_train):,} training and {len(X_test):,} validation windows from {len(panel)} series; "
             f"batch {batch_size}"
             + (f", {batches} sampled batches per epoch" if batches else "")
-            + (f", early stopping on {MAX_EARLY_STOPPING_WINDOWS:,} sampled validation windows" if len(X_test) > MAX_EARLY_STOPPING_WINDOWS else "")
+            + (
+                f", early stopping on {MAX_EARLY_STOPPING_WINDOWS:,} sampled validation windows"
+                if len(X_test) > MAX_EARLY_STOPPING_WINDOWS
+                else ""
+            )
         )
         torch.manual_seed(r.seed)
         self.model_ = StudyLSTM(r.units, r.layers, r.dropout)
@@ -218,7 +222,7 @@ class LSTMForecaster:
         return {"recipe": self.recipe.model_dump(), "train_test_table": self.train_test_table_}, tensors
 
     @classmethod
-    def from_state(cls, config: dict, tensors: dict[str, np.ndarray]) -> "LSTMForecaster":
+    def from_state(cls, config: dict, tensors: dict[str, np.ndarray]) -> LSTMForecaster:
         self = cls(LSTMRecipe(**config["recipe"]), progress=False)
         self.model_ = StudyLSTM(self.recipe.units, self.recipe.layers, self.recipe.dropout)
         weights = {k[4:]: torch.from_numpy(np.array(v)) for k, v in tensors.items() if k.startswith("net.")}

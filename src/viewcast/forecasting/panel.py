@@ -14,8 +14,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from viewcast.data.influencers import ViewsData
 from viewcast.errors import DataValidationError
+from viewcast.forecasting.data import ViewsData
 
 By = Literal["total", "category", "creator"]
 
@@ -39,11 +39,11 @@ class Panel:
         """Day index of each series' last observation."""
         return self.starts + self.lengths - 1
 
-    def truncate(self, cut: int) -> "Panel":
+    def truncate(self, cut: int) -> Panel:
         """Drop the last ``cut`` values of every series (a backtest origin)."""
         return Panel(self.ids, self.starts.copy(), [v[: len(v) - cut] for v in self.values])
 
-    def subset(self, index: np.ndarray) -> "Panel":
+    def subset(self, index: np.ndarray) -> Panel:
         return Panel([self.ids[i] for i in index], self.starts[index], [self.values[i] for i in index])
 
     def to_long(self) -> pd.DataFrame:

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from viewcast import __version__
-from viewcast.data.influencers import DayAxis, ViewsData, load_views
+from viewcast._version import __version__
 from viewcast.errors import ModelLoadError, ViewcastError
 from viewcast.forecasting.backtest import BacktestResult, run_backtest
-from viewcast.forecasting.ensemble import MEMBERS, EnsembleForecaster, add_to_backtest
 from viewcast.forecasting.capacity import CapacityConfig, plan_capacity, total_upper_bound
+from viewcast.forecasting.data import DayAxis, ViewsData, load_views
+from viewcast.forecasting.ensemble import MEMBERS, EnsembleForecaster, add_to_backtest
 from viewcast.forecasting.intervals import Calibration, bands, calibrate
 from viewcast.forecasting.lstm import LSTMForecaster, LSTMRecipe
 from viewcast.forecasting.metrics import seasonal_scale
@@ -265,7 +265,8 @@ def _backtest_summary(backtest: BacktestResult, chosen: str) -> dict[str, Any]:
         "ranking": backtest.ranking(),
         "chosen": chosen,
         "models": {
-            name: {**bt.metrics, "seconds": bt.seconds} for name, bt in sorted(backtest.models.items(), key=lambda kv: kv[1].metrics["mase"])
+            name: {**bt.metrics, "seconds": bt.seconds}
+            for name, bt in sorted(backtest.models.items(), key=lambda kv: kv[1].metrics["mase"])
         },
         "notes": plan.notes,
     }
@@ -404,7 +405,9 @@ def _forecast_from_saved(
         )
     if name == "lstm" and int(panel.lengths.min()) < forecaster.recipe.window:
         raise ViewcastError(f"the LSTM needs the last {forecaster.recipe.window} days of every series")
-    run_config = saved_config.model_copy(update={"horizon": config.horizon, "capacity": config.capacity, "progress": config.progress})
+    run_config = saved_config.model_copy(
+        update={"horizon": config.horizon, "capacity": config.capacity, "progress": config.progress}
+    )
     timings["load_model"] = time.perf_counter() - tick
     result = _assemble(views, panel, run_config, name, forecaster, calibrations, cfg["backtest"], notes, timings)
     result.lstm_table = cfg["state"].get("train_test_table") if name == "lstm" else None

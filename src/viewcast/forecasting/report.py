@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
-from viewcast.atomic import save_figure, write_csv, write_json  # noqa: E402
-from viewcast.report import embed_png, write_report  # noqa: E402
+from viewcast.atomic import save_figure, write_csv, write_json
+from viewcast.report import embed_png, write_report
 
 if TYPE_CHECKING:
     from viewcast.forecasting.pipeline import ForecastResult
@@ -35,7 +35,7 @@ def _date_ticks(ax, labels: list[str], count: int = 7) -> None:
     ax.set_xticks(ticks, [labels[t] for t in ticks], fontsize=8)
 
 
-def _panel_plots(result: "ForecastResult") -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
+def _panel_plots(result: ForecastResult) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
     """(title, history, forecast) to draw: the total first when there are several series."""
     plots = []
     series = result.forecast["series"].unique()
@@ -54,7 +54,7 @@ def _panel_plots(result: "ForecastResult") -> list[tuple[str, pd.DataFrame, pd.D
     return plots
 
 
-def plot_forecast(result: "ForecastResult", path: Path) -> Path:
+def plot_forecast(result: ForecastResult, path: Path) -> Path:
     plots = _panel_plots(result)
     unit = "day" if result.axis.kind == "index" else "date"
     fig, axes = plt.subplots(len(plots), 1, figsize=(10, 3.3 * len(plots)), squeeze=False)
@@ -80,7 +80,7 @@ def plot_forecast(result: "ForecastResult", path: Path) -> Path:
     return save_figure(path, fig)
 
 
-def plot_capacity(result: "ForecastResult", path: Path) -> Path:
+def plot_capacity(result: ForecastResult, path: Path) -> Path:
     daily = pd.DataFrame(result.capacity["daily"])
     fig, ax = plt.subplots(figsize=(10, 3.6))
     x = np.arange(len(daily))
@@ -102,7 +102,7 @@ def plot_capacity(result: "ForecastResult", path: Path) -> Path:
     return save_figure(path, fig)
 
 
-def plot_loss(result: "ForecastResult", path: Path) -> Path | None:
+def plot_loss(result: ForecastResult, path: Path) -> Path | None:
     history = result.lstm_history
     if not history or not history.get("train_loss"):
         path.unlink(missing_ok=True)  # never leave a previous run's curves beside this run's report
@@ -122,7 +122,7 @@ def plot_loss(result: "ForecastResult", path: Path) -> Path | None:
     return save_figure(path, fig)
 
 
-def plot_backtest(result: "ForecastResult", path: Path) -> Path:
+def plot_backtest(result: ForecastResult, path: Path) -> Path:
     models = result.backtest["models"]
     names = list(models)
     raw = result._backtest_raw
@@ -156,7 +156,7 @@ def plot_backtest(result: "ForecastResult", path: Path) -> Path:
     return save_figure(path, fig)
 
 
-def write_outputs(result: "ForecastResult", directory: Path) -> Path:
+def write_outputs(result: ForecastResult, directory: Path) -> Path:
     from viewcast.atomic import check_output_dir
 
     check_output_dir(directory, "output directory")

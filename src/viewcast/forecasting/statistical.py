@@ -67,7 +67,7 @@ class StatsForecaster:
             fallback_model=build_model("seasonal_naive", self.season),
         )
 
-    def fit(self, panel: Panel) -> "StatsForecaster":
+    def fit(self, panel: Panel) -> StatsForecaster:
         sf = self._statsforecast(len(panel))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -106,10 +106,16 @@ class StatsForecaster:
         arrays: dict[str, np.ndarray] = {}
         skeletons = [encode(m.model_, arrays, f"s{i}") for i, m in enumerate(self.models_)]
         kinds = [type(m).__name__ for m in self.models_]
-        return {"name": self.name, "season": self.season, "fingerprint": self.fingerprint_, "kinds": kinds, "states": skeletons}, arrays
+        return {
+            "name": self.name,
+            "season": self.season,
+            "fingerprint": self.fingerprint_,
+            "kinds": kinds,
+            "states": skeletons,
+        }, arrays
 
     @classmethod
-    def from_state(cls, config: dict, tensors: dict[str, np.ndarray]) -> "StatsForecaster":
+    def from_state(cls, config: dict, tensors: dict[str, np.ndarray]) -> StatsForecaster:
         self = cls(config["name"], int(config["season"]))
         primary, fallback = build_model(self.name, self.season), build_model("seasonal_naive", self.season)
         allowed = {type(primary).__name__: self.name, type(fallback).__name__: "seasonal_naive"}

@@ -12,8 +12,9 @@ from __future__ import annotations
 import copy
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 import torch

@@ -15,7 +15,8 @@ negative and ignored.
 
 from __future__ import annotations
 
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import torch
 from torch import nn
@@ -47,9 +48,7 @@ class PopularityNet(nn.Module):
         else:
             self.conv = None
             self.recurrent = _RECURRENT[cell](n_seq, hidden, layers, batch_first=True, dropout=inner_dropout)
-        self.head = nn.Sequential(
-            nn.Linear(hidden + n_static, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
-        )
+        self.head = nn.Sequential(nn.Linear(hidden + n_static, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
         # Wide part: a linear score of the static features, starting as the ranking of decayed LFU
         # (weight 1 on the log relative decayed count, half-life 16 slots) while the deep part
         # starts at zero. On thin logs the network then only has to learn corrections to a strong

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from viewcast.data.tables import find_columns, numeric_column, read_table
 from viewcast.errors import DataValidationError
+from viewcast.io.tables import find_columns, numeric_column, read_table
 
 GENRES = (
     "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",

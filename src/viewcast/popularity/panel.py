@@ -25,8 +25,9 @@ records (the study's way), padded with zeros when a movie has fewer records than
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ class SlotPanel:
     counts: np.ndarray  # (nnz,) request count of each entry
 
     @classmethod
-    def from_counts(cls, frame: pd.DataFrame) -> "SlotPanel":
+    def from_counts(cls, frame: pd.DataFrame) -> SlotPanel:
         """From a frame with columns slot, movieId, count (one row per slot and movie)."""
         missing = {"slot", "movieId", "count"} - set(frame.columns)
         if missing:
@@ -83,9 +84,7 @@ def split_slots(panel: SlotPanel, val_fraction: float, test_fraction: float) -> 
     n = active.size
     n_test, n_val = int(round(n * test_fraction)), int(round(n * val_fraction))
     if n - n_test - n_val < 2 or n_test < 1 or n_val < 1:
-        raise DataValidationError(
-            f"only {n} slots with requests: too few for a train/validation/test split; use shorter slots"
-        )
+        raise DataValidationError(f"only {n} slots with requests: too few for a train/validation/test split; use shorter slots")
     return {
         "train": active[: n - n_val - n_test],
         "validation": active[n - n_val - n_test : n - n_test],
@@ -202,9 +201,7 @@ class _History:
         recent = self.decayed[:, cand].astype(np.float32)
         relative_recent = recent / np.maximum(recent.sum(axis=1, keepdims=True), 1e-30) * n
         age = t - self.first[cand]
-        static = np.column_stack(
-            [cum / cum.sum() * n, *relative_recent, t - self.last[cand], age / age.max()]
-        ).astype(np.float32)
+        static = np.column_stack([cum / cum.sum() * n, *relative_recent, t - self.last[cand], age / age.max()]).astype(np.float32)
         now = np.zeros(self.n_movies)
         now[idx] = cnt
         last_share = self.last_share[cand]

@@ -92,7 +92,7 @@ class PreparedData:
         else:
             source = f"""
                 SELECT f.movieId, f.slot, coalesce(c.share, 0.0) AS share
-                FROM (SELECT movieId, unnest(range(min(slot), {self.meta['last_slot']} + 1)) AS slot
+                FROM (SELECT movieId, unnest(range(min(slot), {self.meta["last_slot"]} + 1)) AS slot
                       FROM counts GROUP BY movieId) f
                 LEFT JOIN counts c USING (movieId, slot)"""
         return f"""
@@ -148,8 +148,10 @@ def _connect(config: PrepareConfig):
 
 def _ratings_source(path: Path, columns: dict[str, str], all_varchar: bool = False) -> str:
     quoted = {name: '"' + col.replace('"', '""') + '"' for name, col in columns.items()}
-    options = "header = true, all_varchar = true" if all_varchar else (
-        "header = true, types = {" + ", ".join(f"'{columns[n]}': 'DOUBLE'" for n in RATING_COLUMNS) + "}"
+    options = (
+        "header = true, all_varchar = true"
+        if all_varchar
+        else ("header = true, types = {" + ", ".join(f"'{columns[n]}': 'DOUBLE'" for n in RATING_COLUMNS) + "}")
     )
     return (
         f"SELECT {quoted['movieId']} AS movieId, {quoted['rating']} AS rating, {quoted['timestamp']} AS ts "
@@ -204,7 +206,7 @@ def prepare(data_dir: str | os.PathLike[str], config: PrepareConfig | None = Non
         try:
             con.execute(
                 f"""CREATE TABLE raw AS
-                SELECT CASE WHEN ts >= 0 THEN {slot_expression(config.slot, 'CAST(floor(ts) AS BIGINT)')} END AS slot,
+                SELECT CASE WHEN ts >= 0 THEN {slot_expression(config.slot, "CAST(floor(ts) AS BIGINT)")} END AS slot,
                        movieId, count(*) AS count, avg(rating) AS avg_rating
                 FROM ({source}) GROUP BY ALL"""
             )
@@ -221,7 +223,7 @@ def prepare(data_dir: str | os.PathLike[str], config: PrepareConfig | None = Non
         genre_cols = ", ".join(f"m.{c}" for c in GENRE_COLUMNS)
         con.execute(
             f"""CREATE TABLE counts AS
-            SELECT r.slot, {slot_start_expression(config.slot, 'r.slot')} AS slot_start,
+            SELECT r.slot, {slot_start_expression(config.slot, "r.slot")} AS slot_start,
                    CAST(r.movieId AS BIGINT) AS movieId, CAST(r.count AS INTEGER) AS count, r.avg_rating,
                    r.count / t.total AS share,
                    m.genre_id, m.year, {genre_cols}

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 CURVES_SHOWN = 6
 
 
-def _learning_curves(sweep: "SweepResult", path: Path) -> Path:
+def _learning_curves(sweep: SweepResult, path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,7 +37,7 @@ def _learning_curves(sweep: "SweepResult", path: Path) -> Path:
     return save_figure(path, fig)
 
 
-def _predicted_vs_actual(sweep: "SweepResult", path: Path) -> Path:
+def _predicted_vs_actual(sweep: SweepResult, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     frame = sweep.best.predictions
@@ -52,7 +52,7 @@ def _predicted_vs_actual(sweep: "SweepResult", path: Path) -> Path:
     return save_figure(path, fig)
 
 
-def _hit_bars(sweep: "SweepResult", path: Path) -> Path:
+def _hit_bars(sweep: SweepResult, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     metrics = sweep.best.metrics
@@ -69,7 +69,7 @@ def _hit_bars(sweep: "SweepResult", path: Path) -> Path:
     return save_figure(path, fig)
 
 
-def write_sweep_report(path: Path, sweep: "SweepResult", figures: Path) -> Path:
+def write_sweep_report(path: Path, sweep: SweepResult, figures: Path) -> Path:
     best = sweep.best
     caching = [("model (best run)", best.metrics["model"])]
     caching += [(name, best.metrics["baselines"][name]) for name in BASELINES]

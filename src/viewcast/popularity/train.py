@@ -118,7 +118,9 @@ def _sample_groups(batch: SlotBatch, config: DatasetConfig, rng: np.random.Gener
         pick = rng.choice(negative.size, n_neg, replace=False, p=p) if n_neg else np.zeros(0, dtype=np.int64)
         chosen = np.concatenate([pos, negative[pick]])
         groups[g, : chosen.size] = chosen
-        rate = np.concatenate([np.full(pos.size, min(1.0, (size // 2) / max(positive.size, 1))), np.minimum(1.0, n_neg * p[pick])])
+        rate = np.concatenate(
+            [np.full(pos.size, min(1.0, (size // 2) / max(positive.size, 1))), np.minimum(1.0, n_neg * p[pick])]
+        )
         log_rate[g, : chosen.size] = np.log(rate)
     return groups, log_rate
 
@@ -254,7 +256,10 @@ def train_popularity(dataset: PopularityDataset, config: PopularityConfig, progr
         "model": model_metrics(model, dataset.test, config.loss),
         "baselines": baselines,
         "oracle": oracle,
-        "validation": {"model": model_metrics(model, dataset.validation, config.loss), "baselines": baseline_metrics(dataset.validation)[0]},
+        "validation": {
+            "model": model_metrics(model, dataset.validation, config.loss),
+            "baselines": baseline_metrics(dataset.validation)[0],
+        },
         "selection_metric": SELECTION_METRIC,
         "initial_validation_" + SELECTION_METRIC: initial_score,
         "kept_initial_weights": kept_initial,
@@ -262,7 +267,9 @@ def train_popularity(dataset: PopularityDataset, config: PopularityConfig, progr
         "split": dataset.split_sizes,
         "config": config.model_dump(),
     }
-    return PopularityRun(config, model, history, metrics, _predictions(model, dataset, config.loss), time.perf_counter() - started)
+    return PopularityRun(
+        config, model, history, metrics, _predictions(model, dataset, config.loss), time.perf_counter() - started
+    )
 
 
 def _predictions(model: PopularityNet, dataset: PopularityDataset, loss: Loss) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Self-contained HTML reports (Jinja2) with plots embedded as data URIs."""
+"""Self-contained HTML reports (Jinja2) with plots embedded as data URIs, and figure helpers."""
 
 from viewcast.report.html import embed_png, render_report, write_report
 

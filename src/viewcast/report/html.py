@@ -2,21 +2,21 @@
 
 Reports are single files: every plot is embedded as a base64 PNG so a report can be mailed or
 attached to a ticket without its folder. Each analysis has its own template that extends
-``base.html`` (shared styles, header with version and generation time).
+``base.html`` (shared styles, header with version and generation time). Writing goes through
+:class:`viewcast.io.outputs.OutputFolder` like every other output.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from viewcast import __version__
-from viewcast.atomic import write_text
+from viewcast._version import __version__
 
 _ENV = Environment(
     loader=PackageLoader("viewcast", "report/templates"),
@@ -31,10 +31,10 @@ def _fmt_number(value: Any, digits: int = 3) -> str:
     """Readable numbers in tables: thousands separators for big ones, significant digits else."""
     if value is None:
         return "–"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+    if isinstance(value, bool) or (not isinstance(value, (int, float)) and not hasattr(value, "__float__")):
         return str(value)
     number = float(value)
-    if number != number:  # NaN
+    if number != number or number in (float("inf"), float("-inf")):
         return "–"
     if abs(number) >= 1000:
         return f"{number:,.0f}"
@@ -52,9 +52,12 @@ def embed_png(path: str | os.PathLike[str]) -> str:
 
 def render_report(template: str, **context: Any) -> str:
     context.setdefault("version", __version__)
-    context.setdefault("generated", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    context.setdefault("generated", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     return _ENV.get_template(template).render(**context)
 
 
 def write_report(path: str | os.PathLike[str], template: str, **context: Any) -> Path:
-    return write_text(path, render_report(template, **context))
+    """Deprecated path for analyses not yet on :mod:`viewcast.io.outputs` (writes atomically)."""
+    from viewcast.io.outputs import write_file
+
+    return write_file(path, render_report(template, **context))

@@ -1,0 +1,1 @@
+"""Command-line adapters; the entry point is :func:`viewcast.cli.app.main`."""

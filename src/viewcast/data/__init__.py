@@ -1,1 +1,0 @@
-"""Loaders, validation and synthetic generators shared by the analyses."""

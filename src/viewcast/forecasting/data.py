@@ -1,0 +1,194 @@
+"""Load daily creator views in the study's messy format or the statsforecast long format.
+
+The study's file (``tiktok_influencers_data.csv``) has columns ``Day, TikTokerID, Category, Views,
+Likes, Followers`` with stray spaces in headers and thousands separators in numbers; ``Day`` is a
+day index (1, 2, ...) or an ISO date. Forecasting libraries use the long format ``unique_id, ds,
+y``. Both load into :class:`ViewsData`: one row per creator and day on an integer day axis ``t``,
+with a :class:`DayAxis` that turns ``t`` back into the labels the user gave (day numbers or dates).
+
+Gaps (a creator with no row for a day inside its range) are filled by an explicit policy and
+reported; duplicates, negative or non-numeric views and empty files are errors naming file, row
+and column.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from viewcast.errors import DataValidationError
+from viewcast.io.tables import find_columns, numeric_column, read_table, rows_text
+
+GapPolicy = Literal["interpolate", "zero", "ffill", "error"]
+STUDY_COLUMNS = ("Day", "TikTokerID", "Category", "Views")
+LONG_COLUMNS = ("unique_id", "ds", "y")
+
+
+@dataclass(frozen=True)
+class DayAxis:
+    """Maps the integer day axis ``t`` to the user's labels: day numbers or calendar dates."""
+
+    kind: Literal["index", "date"]
+    origin: str | None = None  # ISO date of t == 0 when kind == "date"
+
+    def label(self, t: np.ndarray | pd.Series) -> pd.Series | np.ndarray:
+        t = np.asarray(t, dtype=np.int64)
+        if self.kind == "index":
+            return t
+        return pd.Timestamp(self.origin) + pd.to_timedelta(t, unit="D")
+
+    def label_strings(self, t: np.ndarray | pd.Series) -> list[str]:
+        labels = self.label(t)
+        if self.kind == "index":
+            return [str(int(x)) for x in labels]
+        return [x.strftime("%Y-%m-%d") for x in labels]
+
+    @property
+    def prefix(self) -> str:
+        """How a label reads in a sentence: "day 80" for day numbers, the bare date otherwise."""
+        return "day " if self.kind == "index" else ""
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"kind": self.kind, "origin": self.origin}
+
+
+@dataclass
+class ViewsData:
+    """Validated daily views: ``frame`` has columns ``creator, category, t, views``."""
+
+    frame: pd.DataFrame
+    axis: DayAxis
+    source: str
+    notes: list[str] = field(default_factory=list)
+    filled_days: int = 0
+    gap_policy: str = "interpolate"
+
+    @property
+    def has_categories(self) -> bool:
+        return bool(self.frame["category"].notna().any())
+
+
+def load_views(
+    source: str | os.PathLike[str] | pd.DataFrame, gap_policy: GapPolicy = "interpolate", name: str | None = None
+) -> ViewsData:
+    """Read and validate a views table (path or DataFrame) in either supported format."""
+    if isinstance(source, pd.DataFrame):
+        label = name or "<DataFrame>"
+        if source.empty:
+            raise DataValidationError(f"{label}: has no rows")
+        frame = source.copy()
+        frame.columns = [str(c).strip() for c in frame.columns]
+    else:
+        label = str(source)
+        frame = read_table(source, what="views")
+    lowered = {c.lower() for c in frame.columns}
+    if set(LONG_COLUMNS) <= lowered:
+        cols = find_columns(frame, list(LONG_COLUMNS), label)
+        category = None
+        creator, day, views = cols["unique_id"], cols["ds"], cols["y"]
+    else:
+        cols = find_columns(frame, list(STUDY_COLUMNS), label, aliases={"TikTokerID": ["creator", "creator_id"]})
+        creator, day, views, category = cols["TikTokerID"], cols["Day"], cols["Views"], cols["Category"]
+
+    values = numeric_column(frame, views, label, allow_negative=False)
+    t, axis = _parse_days(frame[day], day, label)
+    creators = frame[creator].astype(str).str.strip()
+    empty_ids = creators.isin(["", "nan", "<NA>", "None"])
+    if empty_ids.any():
+        raise DataValidationError(f"{label}, {rows_text(np.flatnonzero(empty_ids))}, column {creator!r}: creator id is empty")
+    clean = pd.DataFrame(
+        {
+            "creator": creators.to_numpy(),
+            "category": frame[category].astype(str).str.strip().to_numpy() if category else None,
+            "t": t,
+            "views": values.to_numpy(),
+        }
+    )
+    duplicated = clean.duplicated(["creator", "t"], keep=False)
+    if duplicated.any():
+        rows = np.flatnonzero(duplicated)
+        first = clean.iloc[rows[0]]
+        raise DataValidationError(
+            f"{label}, {rows_text(rows)}: duplicate rows for creator {first['creator']!r} on day "
+            f"{axis.label_strings([first['t']])[0]} (one row per creator and day expected)"
+        )
+    data = ViewsData(frame=clean, axis=axis, source=label, gap_policy=gap_policy)
+    _fill_gaps(data, gap_policy)
+    return data
+
+
+def _parse_days(raw: pd.Series, column: str, label: str) -> tuple[np.ndarray, DayAxis]:
+    """Day numbers stay numbers; ISO dates become days since the earliest date.
+
+    The first row decides which of the two the column holds, so that a stray cell is reported
+    where it is (row 9: 'abc') rather than blamed on the first row.
+    """
+    text = raw.astype("string").str.strip()
+    as_number = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+    if pd.notna(as_number.iloc[0]):
+        bad = as_number.isna() | (as_number != np.round(as_number))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataValidationError(
+                f"{label}, row {row + 2}, column {column!r}: {raw.iloc[row]!r} is not a whole day number "
+                "(the column holds day numbers; use them throughout, or ISO dates throughout)"
+            )
+        return as_number.to_numpy(dtype=np.int64), DayAxis("index")
+    dates = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna())[0])
+        raise DataValidationError(
+            f"{label}, row {row + 2}, column {column!r}: {raw.iloc[row]!r} is neither a day number nor a date (YYYY-MM-DD)"
+        )
+    dates = dates.dt.tz_localize(None).dt.normalize() if dates.dt.tz is not None else dates.dt.normalize()
+    origin = dates.min()
+    t = ((dates - origin) / pd.Timedelta(days=1)).to_numpy().astype(np.int64)
+    return t, DayAxis("date", origin.strftime("%Y-%m-%d"))
+
+
+def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
+    """Give every creator one row per day between its first and last day, by ``policy``."""
+    frame = data.frame.sort_values(["creator", "t"], kind="stable")
+    pieces, filled, described = [], 0, []
+    for creator, group in frame.groupby("creator", sort=False):
+        full = np.arange(group["t"].min(), group["t"].max() + 1)
+        if len(full) == len(group):
+            pieces.append(group)
+            continue
+        missing = np.setdiff1d(full, group["t"].to_numpy())
+        if policy == "error":
+            raise DataValidationError(
+                f"{data.source}: creator {creator!r} has no row for day(s) "
+                f"{', '.join(data.axis.label_strings(missing[:5]))}{' ...' if len(missing) > 5 else ''} "
+                "(use --fill-gaps interpolate|zero|ffill to fill them)"
+            )
+        series = group.set_index("t")["views"].reindex(full)
+        if policy == "zero":
+            series = series.fillna(0.0)
+        elif policy == "ffill":
+            series = series.ffill()
+        else:
+            series = series.interpolate(method="linear")
+        category = group["category"].iloc[0]
+        pieces.append(pd.DataFrame({"creator": creator, "category": category, "t": full, "views": series.to_numpy()}))
+        filled += len(missing)
+        described.append(f"{creator} ({len(missing)})")
+    data.frame = pd.concat(pieces, ignore_index=True) if pieces else frame
+    data.filled_days = filled
+    ranges = data.frame.groupby("creator")["t"].agg(["min", "max"])
+    ragged = ranges[(ranges["max"] < ranges["max"].max()) | (ranges["min"] > ranges["min"].min())]
+    if len(ragged):
+        data.notes.append(
+            f"{len(ragged)} creator(s) do not cover the whole period ({', '.join(map(str, ragged.index[:10]))}"
+            f"{' ...' if len(ragged) > 10 else ''}); totals count them as 0 outside their own days."
+        )
+    if filled:
+        data.notes.append(
+            f"{filled} missing creator-day value(s) filled by '{policy}': "
+            + ", ".join(described[:10])
+            + (" ..." if len(described) > 10 else "")
+        )

@@ -1,0 +1,1 @@
+"""Generators of synthetic data sets with known ground truth (tests, demos, benchmarks)."""

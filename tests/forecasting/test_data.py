@@ -1,0 +1,167 @@
+"""Loading the study's messy format and the long format; every bad input is exit 2 with a message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from viewcast.errors import DataValidationError
+from viewcast.forecasting.data import load_views
+from viewcast.forecasting.panel import aggregate
+from viewcast.synth.influencers import generate_influencers, to_study_csv, write_influencers
+
+STUDY_ROWS = """Day,TikTokerID,Category,"  Views  ",Likes,Followers
+1,1,Fitness,"1,084,565","6,621,727","1,806,798"
+1,2,Fashion,"2,543,656","7,472,186","2,987,342"
+2,1,Fitness,"1,200,000","6,700,000","1,806,900"
+2,2,Fashion,"2,600,000","7,500,000","2,987,500"
+"""
+
+
+def _write(tmp_path, text, name="v.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_study_format_with_spaces_and_separators(tmp_path):
+    data = load_views(_write(tmp_path, STUDY_ROWS))
+    assert data.axis.kind == "index"
+    frame = data.frame.sort_values(["creator", "t"])
+    assert frame["views"].tolist() == [1084565.0, 1200000.0, 2543656.0, 2600000.0]
+    total = aggregate(data, "total")
+    assert total.ids == ["total"] and total.values[0].tolist() == [1084565 + 2543656, 1200000 + 2600000]
+    by_category = aggregate(data, "category")
+    assert by_category.ids == ["Fashion", "Fitness"]
+
+
+def test_iso_dates_and_long_format(tmp_path):
+    text = "unique_id,ds,y\na,2024-03-01,10\na,2024-03-02,12\nb,2024-03-02,5\n"
+    data = load_views(_write(tmp_path, text))
+    assert data.axis.kind == "date" and data.axis.origin == "2024-03-01"
+    panel = aggregate(data, "creator")
+    assert panel.ids == ["a", "b"] and panel.starts.tolist() == [0, 1]
+    assert data.axis.label_strings([2]) == ["2024-03-03"]
+    with pytest.raises(DataValidationError, match="needs a Category column"):
+        aggregate(data, "category")
+
+
+def test_dataframe_input_matches_file(tmp_path):
+    path = _write(tmp_path, STUDY_ROWS)
+    from_file = load_views(path).frame
+    from_frame = load_views(pd.read_csv(path, dtype=str)).frame
+    pd.testing.assert_frame_equal(from_file.reset_index(drop=True), from_frame.reset_index(drop=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Day,TikTokerID,Category,Likes\n1,1,DIY,5\n", r"missing column 'Views'"),
+        ("Day,TikTokerID,Category,Views\n1,1,DIY,lots\n", r"row 2, column 'Views': 'lots' is not a number"),
+        ("Day,TikTokerID,Category,Views\n1,1,DIY,5\n2,1,DIY,-3\n", r"row 3, column 'Views': negative value"),
+        ("Day,TikTokerID,Category,Views\n1,1,DIY,5\n1,1,DIY,6\n", r"rows 2, 3: duplicate rows for creator '1' on day 1"),
+        ("", r"file is empty"),
+        ("Day,TikTokerID,Category,Views\n", r"no data rows"),
+        ("Day,TikTokerID,Category,Views\nMonday,1,DIY,5\n", r"neither a day number nor a date"),
+    ],
+)
+def test_bad_inputs_raise_with_location(tmp_path, text, message):
+    with pytest.raises(DataValidationError, match=message):
+        load_views(_write(tmp_path, text))
+
+
+def test_gap_policies_fill_and_report(tmp_path):
+    text = "Day,TikTokerID,Category,Views\n1,1,DIY,10\n2,1,DIY,20\n4,1,DIY,40\n"
+    path = _write(tmp_path, text)
+    interpolated = load_views(path)
+    assert interpolated.frame["views"].tolist() == [10, 20, 30, 40]
+    assert interpolated.filled_days == 1 and "filled by 'interpolate'" in interpolated.notes[0]
+    assert load_views(path, gap_policy="zero").frame["views"].tolist() == [10, 20, 0, 40]
+    assert load_views(path, gap_policy="ffill").frame["views"].tolist() == [10, 20, 20, 40]
+    with pytest.raises(DataValidationError, match="no row for day.*3"):
+        load_views(path, gap_policy="error")
+
+
+def test_synth_writes_study_format_reproducibly(tmp_path):
+    first = write_influencers(tmp_path / "a.csv", creators=4, days=20, seed=3)
+    write_influencers(tmp_path / "b.csv", creators=4, days=20, seed=3)
+    text = (tmp_path / "a.csv").read_text()
+    assert text == (tmp_path / "b.csv").read_text()
+    header, row = text.splitlines()[:2]
+    assert header == 'Day,TikTokerID,Category,"  Views  "," Likes ","Followers  "'
+    assert '","' in row and "," in row.split('"')[1]  # quoted numbers with thousands separators
+    loaded = load_views(tmp_path / "a.csv")
+    assert len(loaded.frame) == 80
+    expected = first.frame.sort_values(["creator", "day"])["views"].to_numpy(float)
+    np.testing.assert_array_equal(loaded.frame.sort_values(["creator", "t"])["views"].to_numpy(), expected)
+    assert set(first.frame["category"]) <= {"Fitness", "Fashion", "DIY", "Comedy", "Food", "Gaming", "Beauty", "Travel"}
+
+
+def test_synth_has_weekly_pattern_and_growth():
+    synth = generate_influencers(creators=20, days=100, seed=1)
+    views = synth.frame.pivot(index="day", columns="creator", values="views").to_numpy(float)
+    assert (views[-14:].mean(axis=0) > views[:14].mean(axis=0)).all()  # every creator grows
+    detrended = views / pd.DataFrame(views).rolling(7, center=True, min_periods=1).mean().to_numpy()
+    weekday_means = np.array([detrended[d::7].mean() for d in range(7)])
+    assert weekday_means.max() - weekday_means.min() > 0.1  # a real weekly cycle
+    assert to_study_csv(synth.frame, start_date="2024-01-01").splitlines()[1].startswith("2024-01-01,")
+
+
+def test_cli_bad_input_exit_2_and_no_output(tmp_path, run_cli):
+    bad = _write(tmp_path, "Day,TikTokerID,Category,Views\n1,1,DIY,-5\n")
+    out = tmp_path / "out"
+    code, _, err = run_cli("forecast", bad, "--out", out)
+    assert code == 2 and "negative value" in err and "Traceback" not in err
+    assert not out.exists()
+    code, _, err = run_cli("forecast", tmp_path / "missing.csv", "--out", out)
+    assert code == 2 and "not found" in err
+    code, _, err = run_cli("forecast", bad, "--out", out, "--model", "prophet")
+    assert code == 2 and "model" in err
+
+
+def test_bad_day_cell_is_reported_where_it_is(tmp_path):
+    rows = "".join(f"{d},1,DIY,10\n" for d in range(1, 9)) + "abc,1,DIY,10\n"
+    with pytest.raises(DataValidationError, match=r"row 10, column 'Day': 'abc' is not a whole day number"):
+        load_views(_write(tmp_path, "Day,TikTokerID,Category,Views\n" + rows))
+    mixed = "Day,TikTokerID,Category,Views\n1,1,DIY,10\n2024-01-05,1,DIY,10\n"
+    with pytest.raises(DataValidationError, match=r"row 3, column 'Day': '2024-01-05'"):
+        load_views(_write(tmp_path, mixed, "m.csv"))
+
+
+def test_output_targets_are_checked_before_any_work(tmp_path, run_cli):
+    data = tmp_path / "v.csv"
+    run_cli("data", "synth", "influencers", "--creators", "2", "--days", "40", "--out", data)
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    code, _, err = run_cli("forecast", data, "--out", a_file, "--model", "seasonal_naive")
+    assert code == 2 and "is a file" in err and "Traceback" not in err
+    out = tmp_path / "out"
+    code, _, err = run_cli("forecast", data, "--out", out, "--model", "seasonal_naive", "--save-model", a_file)
+    assert code == 2 and "not a model directory" in err and not out.exists()
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("keep")
+    code, _, err = run_cli("forecast", data, "--out", out, "--model", "seasonal_naive", "--save-model", precious)
+    assert code == 2 and "refusing to overwrite" in err and not out.exists()
+    code, _, err = run_cli("data", "synth", "influencers", "--out", tmp_path)
+    assert code == 2 and "is a directory" in err
+
+
+def test_horizon_longer_than_history_is_refused(tmp_path, run_cli):
+    data = tmp_path / "v.csv"
+    run_cli("data", "synth", "influencers", "--creators", "2", "--days", "40", "--out", data)
+    code, _, err = run_cli("forecast", data, "--out", tmp_path / "o", "--horizon", "60")
+    assert code == 2 and "history too short for --horizon 60" in err and "'total'" in err
+    code, _, err = run_cli("forecast", data, "--out", tmp_path / "o", "--peak-factor", "0.5")
+    assert code == 2 and "--peak-factor" in err
+
+
+def test_cli_synth_and_too_short_history(tmp_path, run_cli):
+    path = tmp_path / "short.csv"
+    code, out, _ = run_cli("data", "synth", "influencers", "--creators", "3", "--days", "12", "--out", path)
+    assert code == 0 and "36 rows" in out
+    code, _, err = run_cli("forecast", path, "--out", tmp_path / "o", "--model", "lstm", "--horizon", "7")
+    assert code == 2 and "history too short for --model lstm" in err
+    code, _, err = run_cli("forecast", path, "--out", tmp_path / "o", "--horizon", "10")
+    assert code == 2 and "history too short" in err
