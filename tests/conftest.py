@@ -34,3 +34,30 @@ def run_cli(capsys):
         return code, captured.out, captured.err
 
     return _run
+
+
+def _snapshot(root: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in sorted(root.rglob("*"))}
+
+
+@pytest.fixture
+def refused(run_cli, tmp_path):
+    """Run a bad command line; assert exit 2, one ``error:`` line, no traceback, nothing written.
+
+    ``refused(*args, match="regex")`` returns the error line. Everything under ``tmp_path`` must
+    be byte-for-byte as before (no new, changed, partial or temporary files).
+    """
+    import re
+
+    def _refused(*args: str, match: str | None = None) -> str:
+        before = _snapshot(tmp_path)
+        code, out, err = run_cli(*args)
+        lines = err.strip().splitlines()
+        assert code == 2, f"exit {code}, stderr: {err!r}"
+        assert "Traceback" not in err and len(lines) == 1 and lines[0].startswith("error: "), err
+        assert _snapshot(tmp_path) == before, "the command wrote or changed files"
+        if match is not None:
+            assert re.search(match, lines[0]), f"{lines[0]!r} does not match {match!r}"
+        return lines[0]
+
+    return _refused
