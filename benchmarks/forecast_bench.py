@@ -5,8 +5,9 @@
 (c) long real-looking daily series (300-550 days, both input formats) with the last 30 days held
     out: does the chosen model beat seasonal naive, and do 95% intervals hold ~95% of the days?
 
-Writes ``benchmarks/results/forecast.json``. Usage: ``python benchmarks/forecast_bench.py
-[--skip-large] [--holdout N]``. Timings depend on what else runs on the machine: run it alone.
+Writes ``benchmarks/results/forecast.json`` (or ``--out FILE``). Usage: ``python
+benchmarks/forecast_bench.py [--skip-large] [--holdout N] [--out FILE]``. Timings depend on what
+else runs on the machine: run it alone.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ import numpy as np
 warnings.filterwarnings("ignore")
 os.environ.setdefault("VIEWCAST_PROGRESS", "0")
 
-from viewcast.atomic import write_json  # noqa: E402
+import viewcast  # noqa: E402
+from viewcast.forecasting.config import ForecastConfig  # noqa: E402
 from viewcast.forecasting.data import load_views  # noqa: E402
-from viewcast.forecasting.lstm import LSTMForecaster  # noqa: E402
-from viewcast.forecasting.metrics import seasonal_scale  # noqa: E402
+from viewcast.forecasting.evaluation.metrics import seasonal_scale  # noqa: E402
+from viewcast.forecasting.models import MODEL_NAMES, model_class  # noqa: E402
 from viewcast.forecasting.panel import aggregate  # noqa: E402
-from viewcast.forecasting.pipeline import MODEL_NAMES, run_forecast  # noqa: E402
-from viewcast.forecasting.statistical import StatsForecaster  # noqa: E402
+from viewcast.io.jsonable import dumps  # noqa: E402
+from viewcast.io.outputs import write_file  # noqa: E402
 from viewcast.synth.influencers import write_influencers  # noqa: E402
 from viewcast.synth.series import demand_series, to_long  # noqa: E402
 
@@ -42,10 +44,11 @@ RESULTS = ROOT / "results" / "forecast.json"
 
 
 def per_model_fit_seconds(panel, horizon: int) -> dict[str, float]:
-    """Fit + forecast seconds of every model on the whole panel (no backtest)."""
+    """Fit + forecast seconds of every model of the pool on the whole panel (no backtest)."""
     out = {}
+    config = ForecastConfig(progress=False)
     for name in MODEL_NAMES:
-        model = LSTMForecaster(progress=False) if name == "lstm" else StatsForecaster(name)
+        model = model_class(name).from_config(config)
         started = time.perf_counter()
         model.fit(panel).predict(panel, horizon)
         out[name] = round(time.perf_counter() - started, 3)
@@ -71,12 +74,12 @@ def summarise(result) -> dict:
 def study_sized(tmp: Path) -> dict:
     path = tmp / "study.csv"
     write_influencers(path, creators=10, days=50, seed=0)
-    result = run_forecast(path, horizon=30, progress=False)
+    result = viewcast.forecast(path, horizon=30, progress=False)
     out = summarise(result)
     out["fit_forecast_seconds"] = per_model_fit_seconds(aggregate(load_views(path), "total"), 30)
-    viewcast = Path(sys.executable).with_name("viewcast")
+    command = Path(sys.executable).with_name("viewcast")
     started = time.perf_counter()
-    subprocess.run([str(viewcast), "demo", "--out", str(tmp / "demo")], check=True, capture_output=True)
+    subprocess.run([str(command), "demo", "--out", str(tmp / "demo")], check=True, capture_output=True)
     out["demo_end_to_end_seconds"] = round(time.perf_counter() - started, 2)
     return out
 
@@ -85,7 +88,7 @@ def large(tmp: Path) -> dict:
     path = tmp / "large.csv"
     write_influencers(path, creators=1000, days=730, seed=1)
     started = time.perf_counter()
-    result = run_forecast(path, horizon=30, by="creator", progress=False)
+    result = viewcast.forecast(path, horizon=30, by="creator", progress=False)
     out = summarise(result)
     out["end_to_end_seconds"] = round(time.perf_counter() - started, 1)
     out["under_10_minutes"] = out["end_to_end_seconds"] < 600
@@ -105,7 +108,7 @@ def holdout(count: int, tmp: Path) -> dict:
             source = path
         else:  # long format with ISO dates
             source = to_long({"page": train})
-        result = run_forecast(source, horizon=30, progress=False)
+        result = viewcast.forecast(source, horizon=30, progress=False)
         fc = result.forecast
         scale = seasonal_scale(train)
         snaive = np.tile(train[-7:], 5)[:30]
@@ -139,6 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-large", action="store_true", help="skip the 1,000 x 730 run")
     parser.add_argument("--holdout", type=int, default=12, help="number of held-out long series")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results (JSON)")
     args = parser.parse_args()
     results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "torch_threads": 1}}
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -150,12 +154,12 @@ def main() -> None:
         if not args.skip_large:
             results["creators_1000x730"] = large(tmp)
             print(json.dumps(results["creators_1000x730"], indent=1), flush=True)
-    if RESULTS.exists() and args.skip_large:
-        previous = json.loads(RESULTS.read_text())
+    if args.out.exists() and args.skip_large:
+        previous = json.loads(args.out.read_text())
         if "creators_1000x730" in previous:
             results["creators_1000x730"] = previous["creators_1000x730"]
-    write_json(RESULTS, results)
-    print(f"wrote {RESULTS}")
+    write_file(args.out, dumps(results) + "\n")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Loading the study's messy format and the long format; every bad input is exit 2 with a message."""
+"""Loading views: the study's messy format, the long format, every table type; errors name the cell.
+
+(Bad command lines end to end are in test_bad_input.py.)"""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from viewcast.errors import DataValidationError
+from viewcast.errors import ConfigError, DataValidationError
 from viewcast.forecasting.data import load_views
 from viewcast.forecasting.panel import aggregate
 from viewcast.synth.influencers import generate_influencers, to_study_csv, write_influencers
@@ -108,18 +110,6 @@ def test_synth_has_weekly_pattern_and_growth():
     assert to_study_csv(synth.frame, start_date="2024-01-01").splitlines()[1].startswith("2024-01-01,")
 
 
-def test_cli_bad_input_exit_2_and_no_output(tmp_path, run_cli):
-    bad = _write(tmp_path, "Day,TikTokerID,Category,Views\n1,1,DIY,-5\n")
-    out = tmp_path / "out"
-    code, _, err = run_cli("forecast", bad, "--out", out)
-    assert code == 2 and "negative value" in err and "Traceback" not in err
-    assert not out.exists()
-    code, _, err = run_cli("forecast", tmp_path / "missing.csv", "--out", out)
-    assert code == 2 and "not found" in err
-    code, _, err = run_cli("forecast", bad, "--out", out, "--model", "prophet")
-    assert code == 2 and "model" in err
-
-
 def test_bad_day_cell_is_reported_where_it_is(tmp_path):
     rows = "".join(f"{d},1,DIY,10\n" for d in range(1, 9)) + "abc,1,DIY,10\n"
     with pytest.raises(DataValidationError, match=r"row 10, column 'Day': 'abc' is not a whole day number"):
@@ -129,39 +119,60 @@ def test_bad_day_cell_is_reported_where_it_is(tmp_path):
         load_views(_write(tmp_path, mixed, "m.csv"))
 
 
-def test_output_targets_are_checked_before_any_work(tmp_path, run_cli):
-    data = tmp_path / "v.csv"
-    run_cli("data", "synth", "influencers", "--creators", "2", "--days", "40", "--out", data)
-    a_file = tmp_path / "afile"
-    a_file.write_text("x")
-    code, _, err = run_cli("forecast", data, "--out", a_file, "--model", "seasonal_naive")
-    assert code == 2 and "is a file" in err and "Traceback" not in err
-    out = tmp_path / "out"
-    code, _, err = run_cli("forecast", data, "--out", out, "--model", "seasonal_naive", "--save-model", a_file)
-    assert code == 2 and "not a model directory" in err and not out.exists()
-    precious = tmp_path / "precious"
-    precious.mkdir()
-    (precious / "keep.txt").write_text("keep")
-    code, _, err = run_cli("forecast", data, "--out", out, "--model", "seasonal_naive", "--save-model", precious)
-    assert code == 2 and "refusing to overwrite" in err and not out.exists()
-    code, _, err = run_cli("data", "synth", "influencers", "--out", tmp_path)
-    assert code == 2 and "is a directory" in err
+def test_format_is_decided_by_the_columns_present(tmp_path):
+    with pytest.raises(DataValidationError, match=r"missing column 'y'.*long format needs unique_id, ds, y"):
+        load_views(_write(tmp_path, "unique_id,ds,Views\na,1,5\n"))
+    with pytest.raises(DataValidationError, match=r"missing column 'ds'"):
+        load_views(pd.DataFrame({"unique_id": ["a"], "y": [5]}))
+    with pytest.raises(DataValidationError, match=r"missing columns 'TikTokerID', 'Category'.*study's format"):
+        load_views(_write(tmp_path, "Day,Views,y\n1,5,5\n"))
+    creators = load_views(_write(tmp_path, "Day,creator_id,Category,Views\n1,x,DIY,5\n", "alias.csv"))
+    assert creators.frame["creator"].tolist() == ["x"]
 
 
-def test_horizon_longer_than_history_is_refused(tmp_path, run_cli):
-    data = tmp_path / "v.csv"
-    run_cli("data", "synth", "influencers", "--creators", "2", "--days", "40", "--out", data)
-    code, _, err = run_cli("forecast", data, "--out", tmp_path / "o", "--horizon", "60")
-    assert code == 2 and "history too short for --horizon 60" in err and "'total'" in err
-    code, _, err = run_cli("forecast", data, "--out", tmp_path / "o", "--peak-factor", "0.5")
-    assert code == 2 and "--peak-factor" in err
+def test_dataframe_headers_follow_the_file_rules():
+    frame = pd.DataFrame({" unique_id ": ["a", "a"], "ds": [1, 2], "y": [3.0, 4.0]})
+    assert load_views(frame).frame["views"].tolist() == [3.0, 4.0]
+    twice = pd.DataFrame([["a", 1, 3, 4]], columns=["unique_id", "ds", "y", " Y"])
+    with pytest.raises(DataValidationError, match=r"columns 'y' and 'Y' name the same column"):
+        load_views(twice)
+    with pytest.raises(DataValidationError, match=r"'1e\+300' is beyond 1e\+15"):
+        load_views(pd.DataFrame({"unique_id": ["a"], "ds": [1], "y": [1e300]}))
 
 
-def test_cli_synth_and_too_short_history(tmp_path, run_cli):
-    path = tmp_path / "short.csv"
-    code, out, _ = run_cli("data", "synth", "influencers", "--creators", "3", "--days", "12", "--out", path)
-    assert code == 0 and "36 rows" in out
-    code, _, err = run_cli("forecast", path, "--out", tmp_path / "o", "--model", "lstm", "--horizon", "7")
-    assert code == 2 and "history too short for --model lstm" in err
-    code, _, err = run_cli("forecast", path, "--out", tmp_path / "o", "--horizon", "10")
-    assert code == 2 and "history too short" in err
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".json", ".jsonl"])
+def test_every_table_type_loads_the_same_views(tmp_path, suffix):
+    frame = pd.DataFrame({"unique_id": ["a", "a", "b"], "ds": ["2024-03-01", "2024-03-02", "2024-03-02"], "y": [10, 12, 5]})
+    path = tmp_path / f"v{suffix}"
+    {
+        ".xlsx": lambda: frame.to_excel(path, index=False),
+        ".parquet": lambda: frame.to_parquet(path, index=False),
+        ".json": lambda: frame.to_json(path, orient="records"),
+        ".jsonl": lambda: frame.to_json(path, orient="records", lines=True),
+    }[suffix]()
+    data = load_views(path)
+    assert data.axis.origin == "2024-03-01"
+    assert data.frame.sort_values(["creator", "t"])[["creator", "t", "views"]].values.tolist() == [
+        ["a", 0, 10.0],
+        ["a", 1, 12.0],
+        ["b", 1, 5.0],
+    ]
+
+
+def test_days_beyond_any_calendar_are_refused(tmp_path):
+    with pytest.raises(DataValidationError, match=r"row 3, column 'Day': day number '20000000' is beyond"):
+        load_views(_write(tmp_path, "Day,TikTokerID,Category,Views\n1,1,DIY,5\n20000000,1,DIY,5\n"))
+    with pytest.raises(DataValidationError, match=r"creator '1' spans 50,001 days"):
+        load_views(_write(tmp_path, "Day,TikTokerID,Category,Views\n1,1,DIY,5\n50001,1,DIY,5\n", "b.csv"))
+    late = load_views(_write(tmp_path, "unique_id,ds,y\na,2262-04-01,5\n", "c.csv"))
+    late.axis.check_reaches(10)
+    with pytest.raises(DataValidationError, match=r"run past 2262-04-11"):
+        late.axis.check_reaches(11)
+
+
+def test_synth_options_are_checked_first():
+    with pytest.raises(ConfigError, match="greater than or equal to 1") as caught:
+        generate_influencers(creators=0)
+    assert caught.value.param == "creators"
+    with pytest.raises(ConfigError, match="more than 10,000,000 rows"):
+        generate_influencers(creators=100_000, days=1_000)

@@ -146,3 +146,18 @@ def test_strict_json_never_writes_nan_or_infinity():
     assert json.loads(text)["c"] == [1.5, None]
     with pytest.raises(TypeError):
         to_jsonable(object())
+
+
+def test_an_output_folder_of_viewcast_0_1_may_be_replaced(tmp_path):
+    legacy = tmp_path / "demo"
+    legacy.mkdir()
+    (legacy / "report.html").write_text('<h1>x</h1>\n<p class="muted">viewcast 0.1.0 · generated 2026-11-23</p>')
+    (legacy / "forecast.csv").write_text("old")
+    with output_folder(legacy, kind="unit") as out:
+        out.text("forecast.csv", "new")
+    assert sorted(p.name for p in legacy.iterdir()) == [MARKER, "forecast.csv"]
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "report.html").write_text("<p>somebody else's report</p>")
+    with pytest.raises(OutputError, match="not written by viewcast"):
+        check_output_folder(other)

@@ -1,16 +1,21 @@
-"""``viewcast forecast``, ``viewcast demo`` and ``viewcast data synth influencers``."""
+"""``viewcast forecast``, ``viewcast demo`` and ``viewcast data synth influencers``: flags in, files out.
+
+Every output target is checked before any work, options are validated by
+:class:`~viewcast.forecasting.config.ForecastConfig`, and files are written whole by
+:mod:`viewcast.io.outputs`; errors become one line and exit code 2 in :mod:`viewcast.cli.app`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "influencers_sample.csv"
 
 
-def _summary(result, out: Path) -> None:
+def _summary(result: Any, out: Path) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -31,75 +36,102 @@ def _summary(result, out: Path) -> None:
     console.print(f"[bold]Report:[/] {out / 'report.html'}")
 
 
+def _overlapping(a: Path, b: Path) -> bool:
+    """Whether one path is the other or lies inside it (writing one would replace the other)."""
+    a, b = a.resolve(), b.resolve()
+    return a == b or a in b.parents or b in a.parents
+
+
+def _check_paths(data: Path, out: Path, save_model: Path | None, load_model: Path | None) -> None:
+    """Refuse, before any work, targets that cannot be written or that would destroy an input."""
+    from viewcast.errors import ConfigError
+    from viewcast.io.outputs import check_output_folder
+    from viewcast.io.persist import check_model_target
+
+    if save_model is not None and load_model is not None:
+        raise ConfigError("--save-model and --load-model exclude each other: a loaded model is not refitted")
+    check_output_folder(out, param="out")
+    if save_model is not None:
+        check_model_target(save_model, param="save_model")
+        if _overlapping(out, save_model):
+            raise ConfigError(
+                f"{save_model}: the model folder and the --out folder must not contain each other", param="save_model"
+            )
+    for source in (load_model, data):
+        if source is not None and _overlapping(out, source):
+            raise ConfigError(f"{out}: writing here would replace {source}; choose another folder", param="out")
+
+
 def forecast_command(
     data: Path = typer.Argument(
-        ..., help="CSV in the study's format (Day, TikTokerID, Category, Views, ...) or unique_id, ds, y."
+        ...,
+        help="Views table (.csv, .jsonl, .json, .parquet, .xlsx): the study's Day, TikTokerID, Category, Views or unique_id, ds, y.",
     ),
-    out: Path = typer.Option(..., "--out", help="Directory for forecast.csv, metrics.json, plots and report.html."),
-    horizon: int = typer.Option(30, "--horizon", min=1, max=730, help="Days to forecast."),
+    out: Path = typer.Option(..., "--out", help="Folder for forecast.csv, metrics.json, plots and report.html."),
+    horizon: int = typer.Option(30, "--horizon", help="Days to forecast (1-730)."),
     model: str = typer.Option(
         "auto",
         "--model",
-        help="auto (best backtest MASE), lstm, seasonal_naive, ets, arima, theta or ensemble (mean of ets, arima, theta).",
+        help="auto (chosen by backtest), lstm, seasonal_naive, ets, arima, theta or ensemble (mean of ets, arima, theta).",
     ),
-    by: str = typer.Option("total", "--by", help="Forecast the total, per category or per creator."),
+    by: Optional[str] = typer.Option(
+        None, "--by", help="total (default), category or creator; with --load-model, the model's own."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed for the LSTM and sampling."),
-    save_model: Optional[Path] = typer.Option(None, "--save-model", help="Also save the fitted model here."),
+    save_model: Optional[Path] = typer.Option(None, "--save-model", help="Also save the fitted model in this folder."),
     load_model: Optional[Path] = typer.Option(None, "--load-model", help="Forecast with a saved model (no retraining)."),
     fill_gaps: str = typer.Option("interpolate", "--fill-gaps", help="Missing creator-days: interpolate, zero, ffill or error."),
-    backtest_windows: int = typer.Option(5, "--backtest-windows", min=1, help="Rolling origins at most."),
+    backtest_windows: int = typer.Option(5, "--backtest-windows", help="Rolling origins at most (1-50)."),
     views_per_server_day: float = typer.Option(5_000_000, help="Views one server handles per day at an even rate."),
-    peak_factor: float = typer.Option(2.0, help="Busiest hour's rate over the day's average."),
+    peak_factor: float = typer.Option(2.0, help="Busiest hour's rate over the day's average (at least 1)."),
     headroom: float = typer.Option(0.2, help="Spare capacity fraction on top of the peak."),
     cost_per_server_day: float = typer.Option(48.0, help="Cost of one server for one day (USD)."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Torch threads (default 1; VIEWCAST_TORCH_THREADS)."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads (default 1; VIEWCAST_TORCH_THREADS)."),
 ) -> None:
     """Forecast daily views, pick the best model by backtest, add intervals and a capacity plan."""
-    from viewcast.atomic import check_output_dir
-    from viewcast.errors import ViewcastError
-    from viewcast.forecasting.pipeline import run_forecast
-    from viewcast.persist import check_model_target
+    from viewcast.forecasting.config import ForecastConfig
+    from viewcast.forecasting.pipeline import run, run_saved
+    from viewcast.io.registry import load_model as load
 
-    if save_model and load_model:
-        raise ViewcastError("use either --save-model or --load-model, not both")
-    check_output_dir(out)
-    if save_model:
-        check_model_target(save_model)
-    result = run_forecast(
-        data,
-        load_model=load_model,
-        horizon=horizon,
-        model=model,
-        by=by,
-        seed=seed,
-        fill_gaps=fill_gaps,
-        backtest_windows=backtest_windows,
-        threads=threads,
-        capacity={
+    _check_paths(data, out, save_model, load_model)
+    options: dict[str, Any] = {
+        "horizon": horizon,
+        "model": model,
+        "seed": seed,
+        "fill_gaps": fill_gaps,
+        "backtest_windows": backtest_windows,
+        "threads": threads,
+        "capacity": {
             "views_per_server_day": views_per_server_day,
             "peak_factor": peak_factor,
             "headroom": headroom,
             "cost_per_server_day": cost_per_server_day,
         },
-    )
-    if save_model:
-        result.save_model(save_model)
+    }
+    if load_model is not None:
+        saved = load(load_model, kind="forecast")
+        result = run_saved(saved, data, ForecastConfig.parse(options, by=by if by is not None else saved.by))
+    else:
+        result = run(data, ForecastConfig.parse(options, **({"by": by} if by is not None else {})))
+    if save_model is not None:
+        result.model.save(save_model, param="save_model")
     result.save(out)
     _summary(result, out)
-    if save_model:
+    if save_model is not None:
         typer.echo(f"Model saved: {save_model}")
 
 
 def demo_command(
-    out: Path = typer.Option(Path("reports/demo"), "--out", help="Directory for the demo report."),
+    out: Path = typer.Option(Path("reports/demo"), "--out", help="Folder for the demo report."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """The main job on the bundled sample (10 creators x 50 days): forecast 30 days and plan servers."""
-    from viewcast.atomic import check_output_dir
-    from viewcast.forecasting.pipeline import run_forecast
+    from viewcast.forecasting.config import ForecastConfig
+    from viewcast.forecasting.pipeline import run
+    from viewcast.io.outputs import check_output_folder
 
-    check_output_dir(out)
-    result = run_forecast(SAMPLE, horizon=30, seed=seed)
+    check_output_folder(out, param="out")
+    result = run(SAMPLE, ForecastConfig.parse(horizon=30, seed=seed))
     result.save(out)
     typer.echo(f"Sample data: {SAMPLE.name} (10 creators x 50 days, made by `viewcast data synth influencers`)")
     _summary(result, out)
@@ -107,24 +139,18 @@ def demo_command(
 
 def synth_influencers_command(
     out: Path = typer.Option(..., "--out", help="CSV file to write."),
-    creators: int = typer.Option(10, "--creators", min=1),
-    days: int = typer.Option(50, "--days", min=1),
+    creators: int = typer.Option(10, "--creators", help="Creators (1-100,000)."),
+    days: int = typer.Option(50, "--days", help="Days per creator (1-36,600)."),
     seed: int = typer.Option(0, "--seed"),
-    start_date: Optional[str] = typer.Option(None, "--start-date", help="Write ISO dates from this day instead of day numbers."),
+    start_date: Optional[str] = typer.Option(
+        None, "--start-date", help="Write ISO dates from this day (YYYY-MM-DD) instead of day numbers."
+    ),
 ) -> None:
     """Daily creator views in the study's messy format (spaced headers, thousands separators)."""
-    from viewcast.atomic import check_output_file
-    from viewcast.errors import ViewcastError
+    from viewcast.io.outputs import check_output_file
     from viewcast.synth.influencers import write_influencers
 
-    check_output_file(out)
-    if start_date is not None:
-        import pandas as pd
-
-        try:
-            pd.Timestamp(start_date)
-        except ValueError:
-            raise ViewcastError(f"--start-date {start_date!r} is not a date (YYYY-MM-DD)") from None
+    check_output_file(out, param="out")
     write_influencers(out, creators=creators, days=days, seed=seed, start_date=start_date)
     typer.echo(f"Wrote {creators * days:,} rows ({creators} creators x {days} days) to {out}")
 

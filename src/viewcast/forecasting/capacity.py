@@ -7,8 +7,12 @@ outage, over-provisioning only money. A day's servers are
 
 where ``views_per_server_day`` is what one server sustains at an even rate over a day,
 ``peak_factor`` is the busiest hour's rate over the day's average rate, and ``headroom`` is the
-spare fraction kept for failover and deploys. Defaults are stated, not hidden; set them from
-your own load tests.
+spare fraction kept for failover and deploys. Defaults (:class:`CapacityConfig`) are stated,
+not hidden; set them from your own load tests.
+
+Every figure of a plan is a finite, non-negative number (servers and server-days whole ones):
+views so large, or servers so small, that a day would need more than :data:`MAX_SERVERS`
+servers are refused rather than turned into an overflowed integer.
 """
 
 from __future__ import annotations
@@ -16,21 +20,26 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from viewcast.errors import LimitError
+from viewcast.forecasting.config import CapacityConfig
 
-class CapacityConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    views_per_server_day: float = Field(5_000_000, gt=0, description="views one server handles per day at an even rate")
-    peak_factor: float = Field(2.0, ge=1, description="busiest hour's rate / day's average rate")
-    headroom: float = Field(0.2, ge=0, description="spare fraction on top of the peak")
-    cost_per_server_day: float = Field(48.0, ge=0, description="cost of one server for one day (USD)")
+#: Most servers a plan may hold on one day: far beyond any fleet, small enough that server-days
+#: over the longest horizon stay exact integers.
+MAX_SERVERS = 1e12
 
 
 def servers_needed(views: np.ndarray, config: CapacityConfig) -> np.ndarray:
     """Servers per day for daily views (vectorised ceiling of the formula above)."""
     load = np.asarray(views, dtype=float) * config.peak_factor * (1 + config.headroom) / config.views_per_server_day
+    if not np.all(np.isfinite(load) & (load >= 0)) or load.max(initial=0.0) > MAX_SERVERS:
+        worst = float(np.nanmax(np.where(np.isfinite(load), load, np.inf), initial=0.0))
+        raise LimitError(
+            f"the plan would need {worst:.3g} servers on one day (more than {MAX_SERVERS:.0e}): the views forecast "
+            f"({float(np.max(views, initial=0.0)):.3g} a day at its 95% bound) is out of proportion to "
+            f"{config.views_per_server_day:g} views per server-day; check the data's units and this setting",
+            param="capacity.views_per_server_day",
+        )
     return np.ceil(np.round(load, 9)).astype(np.int64)  # rounding guards 2.0000000001 -> 3
 
 

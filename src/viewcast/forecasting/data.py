@@ -6,26 +6,34 @@ day index (1, 2, ...) or an ISO date. Forecasting libraries use the long format 
 y``. Both load into :class:`ViewsData`: one row per creator and day on an integer day axis ``t``,
 with a :class:`DayAxis` that turns ``t`` back into the labels the user gave (day numbers or dates).
 
-Gaps (a creator with no row for a day inside its range) are filled by an explicit policy and
-reported; duplicates, negative or non-numeric views and empty files are errors naming file, row
-and column.
+The format is decided by the columns present (two of ``unique_id, ds, y`` make a long table), so
+that a long table missing ``y`` is told about ``y``. Gaps (a creator with no row for a day inside
+its range) are filled by an explicit policy and reported; duplicates, negative, non-numeric or
+absurdly large views (beyond :data:`~viewcast.io.tables.MAX_COUNT`), days beyond any calendar,
+and empty files are errors naming file, row and column.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from viewcast.errors import DataValidationError
-from viewcast.io.tables import find_columns, numeric_column, read_table, rows_text
+from viewcast.forecasting.config import GapPolicy
+from viewcast.io.tables import MAX_COUNT, column_key, find_columns, normalise_header, numeric_column, read_table, rows_text
 
-GapPolicy = Literal["interpolate", "zero", "ffill", "error"]
 STUDY_COLUMNS = ("Day", "TikTokerID", "Category", "Views")
+STUDY_ALIASES = {"TikTokerID": ["creator", "creator_id"]}
 LONG_COLUMNS = ("unique_id", "ds", "y")
+#: Largest day number accepted (about 27,000 years of days): beyond it a "day" is not one.
+MAX_DAY_NUMBER = 10_000_000
+#: Longest series, first to last day: a century of daily values.
+MAX_SPAN_DAYS = 36_600
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,12 @@ class DayAxis:
         if self.kind == "index":
             return [str(int(x)) for x in labels]
         return [x.strftime("%Y-%m-%d") for x in labels]
+
+    def check_reaches(self, last: int, param: str = "horizon") -> None:
+        """Refuse a forecast whose dates would leave the calendar pandas can count (year 2262)."""
+        final = pd.Timestamp.max.date()
+        if self.kind == "date" and date.fromisoformat(str(self.origin)).toordinal() + int(last) > final.toordinal():
+            raise DataValidationError(f"the forecast would run past {final}, the last date handled", param=param)
 
     @property
     def prefix(self) -> str:
@@ -78,23 +92,12 @@ def load_views(
     """Read and validate a views table (path or DataFrame) in either supported format."""
     if isinstance(source, pd.DataFrame):
         label = name or "<DataFrame>"
-        if source.empty:
-            raise DataValidationError(f"{label}: has no rows")
-        frame = source.copy()
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = _frame_copy(source, label)
     else:
         label = str(source)
         frame = read_table(source, what="views")
-    lowered = {c.lower() for c in frame.columns}
-    if set(LONG_COLUMNS) <= lowered:
-        cols = find_columns(frame, list(LONG_COLUMNS), label)
-        category = None
-        creator, day, views = cols["unique_id"], cols["ds"], cols["y"]
-    else:
-        cols = find_columns(frame, list(STUDY_COLUMNS), label, aliases={"TikTokerID": ["creator", "creator_id"]})
-        creator, day, views, category = cols["TikTokerID"], cols["Day"], cols["Views"], cols["Category"]
-
-    values = numeric_column(frame, views, label, allow_negative=False)
+    creator, day, views, category = _columns(frame, label)
+    values = numeric_column(frame, views, label, allow_negative=False, maximum=MAX_COUNT)
     t, axis = _parse_days(frame[day], day, label)
     creators = frame[creator].astype(str).str.strip()
     empty_ids = creators.isin(["", "nan", "<NA>", "None"])
@@ -116,9 +119,49 @@ def load_views(
             f"{label}, {rows_text(rows)}: duplicate rows for creator {first['creator']!r} on day "
             f"{axis.label_strings([first['t']])[0]} (one row per creator and day expected)"
         )
+    _check_spans(clean, axis, label)
     data = ViewsData(frame=clean, axis=axis, source=label, gap_policy=gap_policy)
     _fill_gaps(data, gap_policy)
     return data
+
+
+def _frame_copy(source: pd.DataFrame, label: str) -> pd.DataFrame:
+    """A DataFrame given in code, held to the same header rules as a file."""
+    if source.empty:
+        raise DataValidationError(f"{label}: has no rows")
+    frame = source.copy()
+    frame.columns = [normalise_header(c) for c in frame.columns]
+    seen: dict[str, str] = {}
+    for name in frame.columns:
+        if column_key(name) in seen:
+            raise DataValidationError(f"{label}: columns {seen[column_key(name)]!r} and {name!r} name the same column")
+        seen[column_key(name)] = name
+    return frame
+
+
+def _columns(frame: pd.DataFrame, label: str) -> tuple[str, str, str, str | None]:
+    """(creator, day, views, category or None) columns, by the format the header looks like.
+
+    Two of the long format's three columns decide for it, so that its missing column is named.
+    """
+    present = {column_key(c) for c in frame.columns}
+    long_hits = sum(column_key(c) in present for c in LONG_COLUMNS)
+    study_hits = sum(any(column_key(n) in present for n in (c, *STUDY_ALIASES.get(c, ()))) for c in STUDY_COLUMNS)
+    if long_hits >= 2 and long_hits >= study_hits:
+        cols = _find(frame, LONG_COLUMNS, label, "the long format", {})
+        return cols["unique_id"], cols["ds"], cols["y"], None
+    cols = _find(frame, STUDY_COLUMNS, label, "the study's format", STUDY_ALIASES)
+    return cols["TikTokerID"], cols["Day"], cols["Views"], cols["Category"]
+
+
+def _find(frame: pd.DataFrame, wanted: tuple[str, ...], label: str, name: str, aliases: dict) -> dict[str, str]:
+    try:
+        return find_columns(frame, list(wanted), label, aliases=aliases)
+    except DataValidationError as exc:
+        other = "unique_id, ds, y" if wanted == STUDY_COLUMNS else "Day, TikTokerID, Category, Views"
+        raise DataValidationError(
+            f"{exc.message}; {name} needs {', '.join(wanted)} (the other accepted format: {other})"
+        ) from None
 
 
 def _parse_days(raw: pd.Series, column: str, label: str) -> tuple[np.ndarray, DayAxis]:
@@ -137,6 +180,12 @@ def _parse_days(raw: pd.Series, column: str, label: str) -> tuple[np.ndarray, Da
                 f"{label}, row {row + 2}, column {column!r}: {raw.iloc[row]!r} is not a whole day number "
                 "(the column holds day numbers; use them throughout, or ISO dates throughout)"
             )
+        beyond = as_number.abs() > MAX_DAY_NUMBER
+        if beyond.any():
+            row = int(np.flatnonzero(beyond)[0])
+            raise DataValidationError(
+                f"{label}, row {row + 2}, column {column!r}: day number {raw.iloc[row]!r} is beyond {MAX_DAY_NUMBER:,}"
+            )
         return as_number.to_numpy(dtype=np.int64), DayAxis("index")
     dates = pd.to_datetime(text, errors="coerce", format="ISO8601")
     if dates.isna().any():
@@ -148,6 +197,19 @@ def _parse_days(raw: pd.Series, column: str, label: str) -> tuple[np.ndarray, Da
     origin = dates.min()
     t = ((dates - origin) / pd.Timedelta(days=1)).to_numpy().astype(np.int64)
     return t, DayAxis("date", origin.strftime("%Y-%m-%d"))
+
+
+def _check_spans(clean: pd.DataFrame, axis: DayAxis, label: str) -> None:
+    """Refuse a creator whose first and last day lie more than a century apart (gap filling would explode)."""
+    ranges = clean.groupby("creator", sort=False)["t"].agg(["min", "max"])
+    spans = ranges["max"] - ranges["min"] + 1
+    if (spans > MAX_SPAN_DAYS).any():
+        creator = spans.idxmax()
+        first, last = axis.label_strings([ranges.at[creator, "min"], ranges.at[creator, "max"]])
+        raise DataValidationError(
+            f"{label}: creator {creator!r} spans {int(spans.max()):,} days ({first} to {last}); at most "
+            f"{MAX_SPAN_DAYS:,} days of daily values are accepted (a day column mixing up units?)"
+        )
 
 
 def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
@@ -164,7 +226,8 @@ def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
             raise DataValidationError(
                 f"{data.source}: creator {creator!r} has no row for day(s) "
                 f"{', '.join(data.axis.label_strings(missing[:5]))}{' ...' if len(missing) > 5 else ''} "
-                "(use --fill-gaps interpolate|zero|ffill to fill them)"
+                "(choose interpolate, zero or ffill to fill them)",
+                param="fill_gaps",
             )
         series = group.set_index("t")["views"].reindex(full)
         if policy == "zero":

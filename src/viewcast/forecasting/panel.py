@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from viewcast.errors import DataValidationError
+from viewcast.forecasting.config import By
 from viewcast.forecasting.data import ViewsData
-
-By = Literal["total", "category", "creator"]
 
 
 @dataclass
@@ -79,15 +77,13 @@ def aggregate(data: ViewsData, by: By = "total") -> Panel:
     """Sum views per day over everything (``total``), per category, or keep each creator."""
     frame = data.frame
     if by == "category" and not data.has_categories:
-        raise DataValidationError(f"{data.source}: --by category needs a Category column (the long format has none)")
+        raise DataValidationError(
+            f"{data.source}: forecasting per category needs a Category column (the long format has none)", param="by"
+        )
     if by == "total":
         keys = pd.Series("total", index=frame.index)
-    elif by == "category":
-        keys = frame["category"].astype(str)
-    elif by == "creator":
-        keys = frame["creator"].astype(str)
     else:
-        raise DataValidationError(f"unknown --by {by!r}; choose total, category or creator")
+        keys = frame["category" if by == "category" else "creator"].astype(str)
     summed = frame.assign(key=keys.to_numpy()).groupby(["key", "t"], sort=True)["views"].sum()
     ids, starts, values = [], [], []
     for key, series in summed.groupby(level=0, sort=True):

@@ -34,6 +34,7 @@ from viewcast.io.jsonable import dumps
 MARKER = ".viewcast-output.json"
 MODEL_METADATA = "metadata.json"
 _TEMP_TAG = ".viewcast-tmp-"
+LEGACY_REPORT_HEADER = b'<p class="muted">viewcast 0.1'
 
 
 def _umask() -> int:
@@ -62,9 +63,15 @@ def _writable_ancestor(path: Path, param: str | None) -> None:
 
 
 def is_viewcast_folder(path: Path) -> bool:
-    """A folder this project wrote: an output folder (marker) or a model folder (metadata)."""
+    """A folder this project wrote: an output folder (marker), a model folder (metadata), or an
+    output folder of viewcast 0.1, which had no marker but a report whose header names viewcast."""
     if (path / MARKER).is_file():
         return True
+    report = path / "report.html"
+    if report.is_file() and not report.is_symlink():
+        with contextlib.suppress(OSError), open(report, "rb") as handle:
+            if LEGACY_REPORT_HEADER in handle.read(8192):
+                return True
     metadata = path / MODEL_METADATA
     if metadata.is_file() and not metadata.is_symlink():
         with contextlib.suppress(OSError, ValueError):

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from viewcast.atomic import write_text
+from viewcast.contracts import Config
+from viewcast.io.outputs import write_file
 
+#: Most rows one call writes (10,000 creators x 1,000 days): enough for any benchmark.
+MAX_ROWS = 10_000_000
 CATEGORIES = ("Fitness", "Fashion", "DIY", "Comedy", "Food", "Gaming", "Beauty", "Travel")
 HEADER = ["Day", "TikTokerID", "Category", "  Views  ", " Likes ", "Followers  "]
 
@@ -32,10 +38,39 @@ class SynthInfluencers:
     spike_days: list[tuple[int, int]]  # (creator, day) of viral spikes
 
 
+class SynthOptions(Config):
+    """Size, seed and day labels of a synthetic file, checked before anything is drawn."""
+
+    creators: int = Field(10, ge=1, le=100_000)
+    days: int = Field(50, ge=1, le=36_600)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    start_date: date | None = Field(None, description="ISO dates from this day instead of day numbers")
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise PydanticCustomError("date", "{value} is not a date (YYYY-MM-DD)", {"value": repr(value)}) from None
+        return value
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> SynthOptions:
+        if self.creators * self.days > MAX_ROWS:
+            raise PydanticCustomError("rows", f"{self.creators:,} creators x {self.days:,} days is more than {MAX_ROWS:,} rows")
+        first, last = pd.Timestamp.min.date(), pd.Timestamp.max.date()
+        if self.start_date is not None and not first < self.start_date <= date.fromordinal(last.toordinal() - self.days):
+            raise PydanticCustomError(
+                "dates", f"{self.days:,} days from {self.start_date} leave the dates pandas handles ({first} to {last})"
+            )
+        return self
+
+
 def generate_influencers(creators: int = 10, days: int = 50, seed: int = 0) -> SynthInfluencers:
     """Vectorised generator; ``creators x days`` rows (10 x 50 = the study's 500)."""
-    if creators < 1 or days < 1:
-        raise ValueError("creators and days must be positive")
+    SynthOptions.parse(creators=creators, days=days, seed=seed)
     rng = np.random.default_rng(seed)
     day = np.arange(days)
     start = rng.lognormal(mean=np.log(2e6), sigma=0.5, size=creators)
@@ -72,7 +107,7 @@ def generate_influencers(creators: int = 10, days: int = 50, seed: int = 0) -> S
     return SynthInfluencers(frame=frame, growth=growth, weekly=weekly, spike_days=spike_days)
 
 
-def to_study_csv(frame: pd.DataFrame, start_date: str | None = None) -> str:
+def to_study_csv(frame: pd.DataFrame, start_date: str | date | None = None) -> str:
     """Render the study's messy CSV: spaced headers, quoted numbers with thousands separators."""
     days = frame["day"]
     if start_date:
@@ -88,8 +123,10 @@ def to_study_csv(frame: pd.DataFrame, start_date: str | None = None) -> str:
 
 
 def write_influencers(
-    path: str | os.PathLike[str], creators: int = 10, days: int = 50, seed: int = 0, start_date: str | None = None
+    path: str | os.PathLike[str], creators: int = 10, days: int = 50, seed: int = 0, start_date: str | date | None = None
 ) -> SynthInfluencers:
-    synth = generate_influencers(creators, days, seed)
-    write_text(path, to_study_csv(synth.frame, start_date))
+    """Generate and write one CSV file, whole (options are checked first)."""
+    options = SynthOptions.parse(creators=creators, days=days, seed=seed, start_date=start_date)
+    synth = generate_influencers(options.creators, options.days, options.seed)
+    write_file(path, to_study_csv(synth.frame, options.start_date))
     return synth

@@ -1,4 +1,4 @@
-"""Encode fitted statsforecast state (nested dicts of arrays and scalars) as JSON + arrays.
+"""The state codec: fitted statsforecast state (nested dicts of arrays and scalars) as JSON + arrays.
 
 statsforecast keeps a fitted model's state in ``model_``: dicts, tuples, numpy arrays, scalars
 and one namedtuple type (``statsforecast.utils.results``). Pickle would store it in one line but

@@ -1,57 +1,46 @@
 """The study's LSTM views forecaster, rebuilt faithfully in PyTorch.
 
-Recipe (pinned by tests): MinMax scaling fitted on the training part only; windows of the previous
-10 values predict the next; chronological 80/20 split; two stacked LSTM layers of 50 units with
-dropout 0.4 after each; Dense(1); Adam (lr 0.001), MSE, batch 8, at most 50 epochs, early stopping
-on validation loss with the best epoch's weights restored; recursive multi-step forecast. As in
-the study, the validation data for early stopping is the 20% test part, so its "test" errors are
-optimistic; the rolling-origin backtest in :mod:`viewcast.forecasting.backtest` is the honest
-measure and is what model selection uses.
+Recipe (:class:`~viewcast.forecasting.config.LSTMRecipe`, pinned by tests): MinMax scaling fitted
+on the training part only; windows of the previous 10 values predict the next; chronological
+80/20 split; two stacked LSTM layers of 50 units with dropout 0.4 after each; Dense(1); Adam (lr
+0.001), MSE, batch 8, at most 50 epochs, early stopping on validation loss with the best epoch's
+weights restored; recursive multi-step forecast. As in the study, the validation data for early
+stopping is the 20% test part, so its "test" errors are optimistic; the rolling-origin backtest
+(:mod:`viewcast.forecasting.evaluation.backtest`) is the honest measure and is what model
+selection uses.
 
-With several series (``--by category|creator``) one global model learns from every series'
-windows, each series scaled by its own training min/max (a thousand separate networks would be
-slow and data-starved). Large panels get bigger batches and a per-epoch sample of windows,
-reported in the fit summary.
+With several series (``by="category"`` or ``"creator"``) one global model learns from every
+series' windows, each series scaled by its own training min/max (a thousand separate networks
+would be slow and data-starved). Large panels get bigger batches and a per-epoch sample of
+windows, reported in the fit summary.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError
 from torch import nn
 
+from viewcast.forecasting.config import LSTMRecipe
+from viewcast.forecasting.models.base import Forecaster, State
 from viewcast.forecasting.panel import Panel
+from viewcast.io.persist import require, require_finite, require_shape
 from viewcast.nn import TrainConfig, TrainHistory, fit
+
+if TYPE_CHECKING:
+    from viewcast.forecasting.config import ForecastConfig
 
 LARGE_PANEL_WINDOWS = 20_000  # above this, the global model trains with larger batches
 LARGE_BATCH = 512
 LARGE_BATCHES_PER_EPOCH = 25  # ~13k sampled windows an epoch: a 1,000-series fit in about a minute
 MAX_EARLY_STOPPING_WINDOWS = 20_000  # a fixed random subset watches validation loss on huge panels
-
-
-class LSTMRecipe(BaseModel):
-    """Hyper-parameters; the defaults are the study's."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    window: int = Field(10, ge=1)
-    units: int = Field(50, ge=1)
-    layers: int = Field(2, ge=1)
-    dropout: float = Field(0.4, ge=0, lt=1)
-    train_fraction: float = Field(0.8, gt=0, lt=1)
-    learning_rate: float = 1e-3
-    batch_size: int = Field(8, ge=1)
-    max_epochs: int = Field(50, ge=1)
-    patience: int = Field(10, ge=1)
-    seed: int = 0
-    threads: int | None = None
-
-    def min_history(self) -> int:
-        """Shortest series with a few training windows and at least two validation targets."""
-        return max(math.ceil((self.window + 5) / self.train_fraction), self.window + 10)
+#: Recipe entries that viewcast 0.1 saved inside the recipe; they are the forecast's own now.
+RUN_SETTINGS = ("seed", "threads")
 
 
 class StudyLSTM(nn.Module):
@@ -102,17 +91,28 @@ def split_point(length: int, train_fraction: float) -> int:
     return int(length * train_fraction)
 
 
-class LSTMForecaster:
+class LSTMForecaster(Forecaster):
     """Global study-LSTM over a panel. Fitted state: ``model_``, ``data_min_``, ``data_max_``."""
 
     name = "lstm"
 
-    def __init__(self, recipe: LSTMRecipe | None = None, progress: bool = True) -> None:
+    def __init__(
+        self, recipe: LSTMRecipe | None = None, seed: int = 0, threads: int | None = None, progress: bool = True
+    ) -> None:
         self.recipe = recipe or LSTMRecipe()
+        self.seed = seed
+        self.threads = threads
         self.progress = progress
+
+    @classmethod
+    def from_config(cls, config: ForecastConfig, skip: frozenset[str] = frozenset()) -> LSTMForecaster:
+        return cls(config.lstm, seed=config.seed, threads=config.threads, progress=config.progress)
 
     def min_history(self) -> int:
         return self.recipe.min_history()
+
+    def min_forecast_history(self) -> int:
+        return self.recipe.window
 
     # --- scaling -------------------------------------------------------------------------
     def _scale(self, values: np.ndarray, i: int) -> np.ndarray:
@@ -155,13 +155,13 @@ class LSTMForecaster:
                 else ""
             )
         )
-        torch.manual_seed(r.seed)
+        torch.manual_seed(self.seed)
         self.model_ = StudyLSTM(r.units, r.layers, r.dropout)
         to_t = lambda a: torch.from_numpy(np.asarray(a, np.float32))  # noqa: E731
         train = (to_t(X_train)[..., None], to_t(y_train)[:, None])
         watch = np.arange(len(X_test))
         if len(watch) > MAX_EARLY_STOPPING_WINDOWS:
-            watch = np.sort(np.random.default_rng(r.seed).choice(len(X_test), MAX_EARLY_STOPPING_WINDOWS, replace=False))
+            watch = np.sort(np.random.default_rng(self.seed).choice(len(X_test), MAX_EARLY_STOPPING_WINDOWS, replace=False))
         val = (to_t(X_test[watch])[..., None], to_t(y_test[watch])[:, None]) if len(X_test) else None
         config = TrainConfig(
             max_epochs=r.max_epochs,
@@ -169,8 +169,8 @@ class LSTMForecaster:
             learning_rate=r.learning_rate,
             optimizer="adam",
             patience=r.patience,
-            seed=r.seed,
-            threads=r.threads,
+            seed=self.seed,
+            threads=self.threads,
             max_batches_per_epoch=batches,
             progress=self.progress,
             description="LSTM epochs",
@@ -216,18 +216,36 @@ class LSTMForecaster:
         return self._unscale(scaled, np.broadcast_to(index, scaled.shape))
 
     # --- persistence ---------------------------------------------------------------------
-    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+    def state(self) -> State:
         tensors = {f"net.{k}": v.detach().numpy() for k, v in self.model_.state_dict().items()}
         tensors["data_min"], tensors["data_max"] = self.data_min_, self.data_max_
-        return {"recipe": self.recipe.model_dump(), "train_test_table": self.train_test_table_}, tensors
+        config = {"recipe": self.recipe.model_dump(), "seed": self.seed, "train_test_table": self.train_test_table_}
+        return config, tensors
 
     @classmethod
-    def from_state(cls, config: dict, tensors: dict[str, np.ndarray]) -> LSTMForecaster:
-        self = cls(LSTMRecipe(**config["recipe"]), progress=False)
-        self.model_ = StudyLSTM(self.recipe.units, self.recipe.layers, self.recipe.dropout)
-        weights = {k[4:]: torch.from_numpy(np.array(v)) for k, v in tensors.items() if k.startswith("net.")}
-        self.model_.load_state_dict(weights, strict=True)
-        self.model_.eval()
-        self.data_min_, self.data_max_ = tensors["data_min"], tensors["data_max"]
-        self.train_test_table_ = config.get("train_test_table")
+    def from_state(cls, state: Mapping[str, Any], tensors: Mapping[str, np.ndarray], series: int) -> LSTMForecaster:
+        saved = dict(state.get("recipe") or {})
+        run = {key: saved.pop(key, None) for key in RUN_SETTINGS}
+        try:
+            recipe = LSTMRecipe(**saved)
+        except ValidationError as exc:
+            require(False, f"LSTM recipe is invalid ({exc.errors(include_url=False)[0]['msg']})")
+        seed = state.get("seed", run["seed"] or 0)
+        self = cls(recipe, seed=int(seed), progress=False)
+        network = StudyLSTM(recipe.units, recipe.layers, recipe.dropout)
+        expected = {f"net.{k}": tuple(v.shape) for k, v in network.state_dict().items()}
+        found = {k for k in tensors if k.startswith("net.")}
+        require(found == set(expected), f"LSTM weights {sorted(found ^ set(expected))[:3]} do not match the recipe")
+        for name, shape in expected.items():
+            require_shape(tensors, name, shape)
+        for name in ("data_min", "data_max"):
+            require_shape(tensors, name, (series,))
+        require_finite(tensors, [*expected, "data_min", "data_max"])
+        network.load_state_dict({k[4:]: torch.from_numpy(np.array(tensors[k], dtype=np.float32)) for k in expected}, strict=True)
+        network.eval()
+        self.model_ = network
+        self.data_min_ = np.asarray(tensors["data_min"], dtype=np.float64)
+        self.data_max_ = np.asarray(tensors["data_max"], dtype=np.float64)
+        require(bool(np.all(self.data_max_ >= self.data_min_)), "LSTM scaling has a maximum below its minimum")
+        self.train_test_table_ = state.get("train_test_table")
         return self

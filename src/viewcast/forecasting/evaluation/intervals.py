@@ -13,9 +13,13 @@ backtest window when the history only allowed short windows.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+
+from viewcast.io.persist import require
 
 LEVELS = (80, 95)
 
@@ -32,13 +36,19 @@ class Calibration:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> Calibration:
+    def from_dict(cls, data: Mapping[str, Any]) -> Calibration:
+        """A saved calibration, refused (``ModelLoadError``) unless it can make sensible bands."""
+        require(isinstance(data, Mapping) and isinstance(data.get("quantiles"), Mapping), "interval calibration is missing")
         quantiles = {str(k): (float(v[0]), float(v[1])) for k, v in data["quantiles"].items()}
-        if set(quantiles) != {str(level) for level in LEVELS} or any(lo > hi for lo, hi in quantiles.values()):
-            raise ValueError(f"interval calibration must give ordered bounds for levels {LEVELS}")
-        return cls(
-            float(data["growth_a"]), float(data["growth_b"]), quantiles, int(data["scores"]), int(data["backtest_horizon"])
-        )
+        require(set(quantiles) == {str(level) for level in LEVELS}, f"interval calibration must cover levels {LEVELS}")
+        bounds = [bound for pair in quantiles.values() for bound in pair]
+        require(all(math.isfinite(b) for b in bounds), "interval calibration holds non-finite bounds")
+        require(all(lo <= hi for lo, hi in quantiles.values()), "interval calibration has a lower bound above its upper")
+        a, b = float(data["growth_a"]), float(data["growth_b"])
+        require(math.isfinite(a) and a > 0 and 0.0 <= b <= 1.0, f"interval growth profile {a!r} * h^{b!r} is invalid")
+        scores, steps = int(data["scores"]), int(data["backtest_horizon"])
+        require(scores >= 1 and steps >= 1, "interval calibration rests on no backtest errors")
+        return cls(a, b, quantiles, scores, steps)
 
     def growth(self, horizon: int) -> np.ndarray:
         return self.growth_a * np.arange(1, horizon + 1) ** self.growth_b

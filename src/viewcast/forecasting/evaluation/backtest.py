@@ -1,36 +1,25 @@
-"""One rolling-origin backtest routine for every model (statistical and neural alike).
+"""One rolling-origin backtest routine for every model (statistical, neural and combinations).
 
 Origins step back from the end of the history in non-overlapping windows. Each window is as long
 as the requested horizon when the history allows several of them; with short histories (the
 study's 50 days) there are fewer, shorter windows, and :class:`BacktestPlan.notes` says so. The
 same windows feed model selection (by MASE), the reported metrics and the conformal intervals.
+A combination (the ensemble) is scored from its members' backtest forecasts, at no extra cost.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
 from viewcast.errors import DataValidationError
-from viewcast.forecasting.intervals import coverage
-from viewcast.forecasting.metrics import score, seasonal_scale
+from viewcast.forecasting.evaluation.intervals import coverage
+from viewcast.forecasting.evaluation.metrics import score, seasonal_scale
+from viewcast.forecasting.models.base import Forecaster
 from viewcast.forecasting.panel import Panel
 from viewcast.progress import progress_bar
-
-STABILITY_ORDER = ("ensemble", "theta", "ets", "arima", "seasonal_naive", "lstm")
-
-
-class Forecaster(Protocol):
-    name: str
-
-    def min_history(self) -> int: ...
-
-    def fit(self, panel: Panel) -> Forecaster: ...
-
-    def predict(self, panel: Panel, horizon: int) -> np.ndarray: ...
 
 
 @dataclass
@@ -66,7 +55,8 @@ def plan_backtest(shortest: int, horizon: int, min_train: int, max_windows: int)
     if length < 1:
         raise DataValidationError(
             f"history too short: the shortest series has {shortest} days but fitting needs {min_train} days plus at "
-            "least one day to backtest; give more history or a simpler --model"
+            "least one day to backtest; give more history or a simpler model",
+            param="data",
         )
     return BacktestPlan(length, windows, horizon, min_train, 0, 0, notes)
 
@@ -86,6 +76,7 @@ class BacktestResult:
     series_index: np.ndarray  # which panel series were backtested
     models: dict[str, ModelBacktest]
     total_scale: np.ndarray  # (1, windows): MASE scale of the backtested series' sum
+    series_ids: list[str] = field(default_factory=list)  # ids of the backtested series
 
     def total_errors(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Actual and forecast of the series' sum per window, and its scale: what capacity is bought on."""
@@ -98,36 +89,6 @@ class BacktestResult:
         """MASE of every (series, window) pair: the sample behind a model's mean MASE."""
         return (np.abs(self.actual - self.models[name].forecast).mean(axis=-1) / self.scale).ravel()
 
-    def select(self, preference: tuple[str, ...] = STABILITY_ORDER) -> tuple[str, str]:
-        """The one-standard-error rule: of the models whose MASE exceeds the best's by at most one
-        standard error of their paired per-window differences, take the most stable one.
-
-        A backtest of a few windows cannot tell apart models a few percent apart, and picking the
-        noisy winner costs accuracy on the next window (measured on held-out long series: the
-        plain minimum lost to this rule). Stability order: the combination first (averaging
-        cancels its members' errors), single statistical models next, the LSTM last (a refit with
-        another seed gives another forecast).
-        """
-        best = self.ranking()[0]
-        reference = self.window_mase(best)
-        # Paired differences on the same (series, window) pairs: series that are hard for every
-        # model do not inflate the standard error, so large panels separate models they can.
-        eligible = []
-        for name in self.models:
-            diff = self.window_mase(name) - reference
-            spread = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
-            if diff.mean() <= spread:
-                eligible.append(name)
-        limit = self.models[best].metrics["mase"]
-        chosen = min(eligible, key=lambda m: preference.index(m) if m in preference else len(preference))
-        if chosen == best:
-            return chosen, f"lowest backtest MASE ({limit:.3f})"
-        gap = self.models[chosen].metrics["mase"] - limit
-        return chosen, (
-            f"within one standard error of the lowest backtest MASE ({best}: {limit:.3f}; {chosen} {gap:+.3f}, "
-            f"paired over {reference.size} series-windows) and more stable than {best}"
-        )
-
 
 def run_backtest(
     panel: Panel,
@@ -138,7 +99,10 @@ def run_backtest(
     seed: int = 0,
     progress: bool = True,
 ) -> BacktestResult:
-    """Backtest each forecaster on the same origins; large panels use a seeded sample of series."""
+    """Backtest each forecaster on the same origins; large panels use a seeded sample of series.
+
+    Combinations whose members are all in ``forecasters`` are scored from the members' forecasts.
+    """
     min_train = max(f.min_history() for f in forecasters)
     if len(panel) > max_series:
         index = np.sort(np.random.default_rng(seed).choice(len(panel), size=max_series, replace=False))
@@ -163,20 +127,29 @@ def run_backtest(
             actual[s, w] = values[end : end + plan.horizon]
             scale[s, w] = seasonal_scale(values[:end])
         total_scale[0, w] = seasonal_scale(summed[: len(summed) - cut])
+    names = {f.name for f in forecasters}
+    combinations = [f for f in forecasters if f.members and set(f.members) <= names]
+    fitted = [f for f in forecasters if f not in combinations]
     results: dict[str, ModelBacktest] = {}
-    with progress_bar("backtest", total=len(forecasters) * plan.windows, enabled=progress) as advance:
-        for forecaster in forecasters:
+    with progress_bar("backtest", total=len(fitted) * plan.windows, enabled=progress) as advance:
+        for forecaster in fitted:
             started = time.perf_counter()
             predicted = np.empty_like(actual)
             for w, cut in enumerate(plan.cuts()):
                 history = sample.truncate(cut)
-                if hasattr(forecaster, "fit_predict"):
-                    predicted[:, w] = forecaster.fit_predict(history, plan.horizon)
-                else:
-                    predicted[:, w] = forecaster.fit(history).predict(history, plan.horizon)
+                predicted[:, w] = forecaster.fit_predict(history, plan.horizon)
                 advance()
             predicted = np.maximum(predicted, 0.0)  # counts are never negative
-            metrics = score(actual, predicted, scale)
-            metrics.update({f"coverage{k}": v for k, v in coverage(actual, predicted, scale).items()})
-            results[forecaster.name] = ModelBacktest(predicted, metrics, time.perf_counter() - started)
-    return BacktestResult(plan, actual, scale, index, results, total_scale)
+            results[forecaster.name] = _scored(actual, predicted, scale, time.perf_counter() - started)
+    for combination in combinations:
+        members = [results[m] for m in combination.members]
+        predicted = combination.combine([m.forecast for m in members])
+        results[combination.name] = _scored(actual, predicted, scale, sum(m.seconds for m in members))
+    return BacktestResult(plan, actual, scale, index, results, total_scale, list(sample.ids))
+
+
+def _scored(actual: np.ndarray, predicted: np.ndarray, scale: np.ndarray, seconds: float) -> ModelBacktest:
+    """A model's backtest forecasts with their accuracy and honest interval coverage."""
+    metrics = score(actual, predicted, scale)
+    metrics.update({f"coverage{k}": v for k, v in coverage(actual, predicted, scale).items()})
+    return ModelBacktest(predicted, metrics, seconds)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SEASON = 7
+from viewcast.forecasting.config import SEASON
 
 
 def seasonal_scale(history: np.ndarray, season: int = SEASON) -> float:

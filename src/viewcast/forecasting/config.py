@@ -1,0 +1,85 @@
+"""Every option of a views forecast, validated before any work.
+
+Every number has a stated range, and only finite numbers are accepted: an infinite cost per
+server-day or a headroom of -1 would otherwise surface much later as a nonsense capacity plan.
+Defaults are the study's (LSTM recipe) or stated planning assumptions (capacity); set the latter
+from your own load tests.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from viewcast.contracts import Config
+from viewcast.forecasting.models import MODEL_NAMES
+from viewcast.io.tables import MAX_COUNT
+
+#: Days ahead a forecast may reach: two years of daily values.
+MAX_HORIZON = 730
+#: Weekly season of daily views (seasonal naive lag, MASE scale, statistical models).
+SEASON = 7
+
+#: ``model`` choices: ``auto`` (backtest selection) or any model of the pool.
+ModelChoice = Literal[("auto", *MODEL_NAMES)]  # type: ignore[valid-type]
+By = Literal["total", "category", "creator"]
+GapPolicy = Literal["interpolate", "zero", "ffill", "error"]
+
+_FINITE = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class LSTMRecipe(Config):
+    """Hyper-parameters of the study's LSTM; the defaults are the study's.
+
+    The seed and the torch threads are the forecast's own (:attr:`ForecastConfig.seed`,
+    :attr:`ForecastConfig.threads`), so that one seed makes a whole run reproducible.
+    """
+
+    model_config = _FINITE
+
+    window: int = Field(10, ge=1, le=365, description="previous days that predict the next")
+    units: int = Field(50, ge=1, le=1024, description="units per LSTM layer")
+    layers: int = Field(2, ge=1, le=8, description="stacked LSTM layers")
+    dropout: float = Field(0.4, ge=0, lt=1, description="dropout after each LSTM layer")
+    train_fraction: float = Field(0.8, gt=0, lt=1, description="chronological train part of each series")
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Adam learning rate")
+    batch_size: int = Field(8, ge=1, le=65_536)
+    max_epochs: int = Field(50, ge=1, le=10_000)
+    patience: int = Field(10, ge=1, le=10_000, description="epochs without improvement before stopping")
+
+    def min_history(self) -> int:
+        """Shortest series with a few training windows and at least two validation targets."""
+        return max(math.ceil((self.window + 5) / self.train_fraction), self.window + 10)
+
+
+class CapacityConfig(Config):
+    """Planning assumptions that turn views into servers (see :mod:`viewcast.forecasting.capacity`)."""
+
+    model_config = _FINITE
+
+    views_per_server_day: float = Field(
+        5_000_000, ge=1, le=MAX_COUNT, description="views one server handles per day at an even rate"
+    )
+    peak_factor: float = Field(2.0, ge=1, le=1_000, description="busiest hour's rate / day's average rate")
+    headroom: float = Field(0.2, ge=0, le=100, description="spare fraction on top of the peak")
+    cost_per_server_day: float = Field(48.0, ge=0, le=1e9, description="cost of one server for one day (USD)")
+
+
+class ForecastConfig(Config):
+    """Everything a forecast run depends on."""
+
+    model_config = _FINITE
+
+    horizon: int = Field(30, ge=1, le=MAX_HORIZON, description="days to forecast")
+    model: ModelChoice = Field("auto", description="auto picks by backtest; or one model of the pool")
+    by: By = Field("total", description="forecast the total, per category or per creator")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="seed of the LSTM and of series sampling")
+    fill_gaps: GapPolicy = Field("interpolate", description="how missing creator-days inside a series are filled")
+    backtest_windows: int = Field(5, ge=1, le=50, description="rolling origins at most")
+    backtest_max_series: int = Field(100, ge=1, le=100_000, description="larger panels backtest a seeded sample")
+    threads: int | None = Field(None, ge=1, le=256, description="torch threads; None = VIEWCAST_TORCH_THREADS or 1")
+    progress: bool = Field(True, description="progress bars where someone watches")
+    lstm: LSTMRecipe = Field(default_factory=LSTMRecipe)
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)

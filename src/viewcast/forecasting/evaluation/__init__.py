@@ -1,0 +1,1 @@
+"""How forecasts are judged: rolling-origin backtest, accuracy metrics, model selection, intervals."""
