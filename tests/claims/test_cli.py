@@ -42,8 +42,10 @@ def test_synth_command_writes_the_schema(run_cli, tmp_path):
 
 def test_eda_writes_plots_report_and_audit(run_cli, trained, tmp_path):
     code, out, _ = run_cli("claims", "eda", trained / "videos.csv", "--out", tmp_path / "eda")
-    assert code == 0 and "shortcut" in out
-    for name in ("class_balance.png", "duration_by_class.png", "counts_pairplot.png", "report.html", "eda.json"):
+    assert code == 0 and "5 shortcut(s)" in out
+    names = {"class_balance.png", "duration_by_class.png", "counts_pairplot.png", "report.html", "eda.json"}
+    assert {p.name for p in (tmp_path / "eda").iterdir()} == names | {".viewcast-output.json"}
+    for name in names:
         assert (tmp_path / "eda" / name).stat().st_size > 0
     eda = json.loads((tmp_path / "eda" / "eda.json").read_text())
     assert eda["class_counts"] == {"claim": 400, "opinion": 400}
@@ -52,7 +54,8 @@ def test_eda_writes_plots_report_and_audit(run_cli, trained, tmp_path):
     claim_terms = {t["term"] for t in eda["telling_terms"]["claim"]}
     opinion_terms = {t["term"] for t in eda["telling_terms"]["opinion"]}
     assert {"read", "learned", "discovered"} <= claim_terms and {"believe", "our view"} <= opinion_terms
-    assert "Leakage audit" in (tmp_path / "eda" / "report.html").read_text()
+    html = (tmp_path / "eda" / "report.html").read_text()
+    assert "Leakage audit" in html and html.count("data:image/png;base64,") == 3
 
 
 def test_train_and_evaluate_write_metrics_with_stress_sets(run_cli, trained, tmp_path):
@@ -67,6 +70,26 @@ def test_train_and_evaluate_write_metrics_with_stress_sets(run_cli, trained, tmp
     assert all(t["weight"] < 0 for t in metrics["top_terms"]["claim"])
     for name in ("confusion.png", "calibration.png", "stress.png", "misclassified.csv", "report.html"):
         assert (tmp_path / "ev" / name).exists()
+    assert "warning" not in out  # evaluated on the table it was trained on
+
+
+def test_train_records_how_the_model_was_trained(run_cli, trained, tmp_path):
+    code, out, _ = run_cli("claims", "train", trained / "videos.csv", "--out", tmp_path / "m", "--cv", "3", "--seed", "4")
+    assert code == 0 and "3-fold CV accuracy 1.0000" in out
+    manifest = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert manifest["kind"] == "claims-linear" and manifest["format_version"] == 2
+    metrics = manifest["metrics"]
+    assert (metrics["rows"], metrics["train_rows"], metrics["val_rows"], metrics["test_rows"]) == (800, 512, 128, 160)
+    assert metrics["cv"]["folds"] == 3 and metrics["config"] == {
+        "model": "default",
+        "seed": 4,
+        "cv": 3,
+        "epochs": 20,
+        "encoder": None,
+    }
+    write_claims(tmp_path / "small.csv", n=300, seed=9)
+    code, out, _ = run_cli("claims", "evaluate", tmp_path / "m", tmp_path / "small.csv", "--out", tmp_path / "ev")
+    assert code == 0 and "warning: the model was trained on a table of 800 rows, this one has 300" in out
 
 
 def test_predict_one_video_and_a_batch(run_cli, trained, tmp_path):
@@ -74,6 +97,9 @@ def test_predict_one_video_and_a_batch(run_cli, trained, tmp_path):
     answer = json.loads(out)
     assert code == 0 and answer["label"] == "claim" and 0.5 <= answer["probability"] <= 1
     assert answer["p_opinion"] == pytest.approx(1 - answer["probability"])
+    opinion = {**VIDEO, "video_transcription_text": "my friends think that honey never spoils"}
+    code, out, _ = run_cli("claims", "predict", trained / "model", "--json", json.dumps([VIDEO, opinion]))
+    assert code == 0 and [a["label"] for a in json.loads(out)] == ["claim", "opinion"]
     code, out, _ = run_cli(
         "claims", "predict", trained / "model", "--input", trained / "videos.csv", "--output", tmp_path / "p.jsonl"
     )
@@ -81,56 +107,19 @@ def test_predict_one_video_and_a_batch(run_cli, trained, tmp_path):
     truth = pd.read_csv(trained / "videos.csv")["claim_status"].tolist()
     assert code == 0 and len(rows) == 800 and [r["label"] for r in rows] == truth
     assert rows[0]["video_view_count"] == int(pd.read_csv(trained / "videos.csv")["video_view_count"][0])
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"video_view_count": -1}, "'video_view_count' is negative"),
-        ({"video_like_count": "lots"}, "'video_like_count' must be a number"),
-        ({"author_ban_status": None, "video_comment_count": None}, "'video_comment_count' must be a number"),
-    ],
-)
-def test_predict_bad_input_exits_2_naming_the_field(run_cli, trained, change, message):
-    code, out, err = run_cli("claims", "predict", trained / "model", "--json", json.dumps({**VIDEO, **change}))
-    assert code == 2 and message in err and out == ""
-
-
-def test_predict_missing_field_and_bad_batch_write_nothing(run_cli, trained, tmp_path):
-    record = {k: v for k, v in VIDEO.items() if k != "verified_status"}
-    code, _, err = run_cli("claims", "predict", trained / "model", "--json", json.dumps(record))
-    assert code == 2 and "missing field 'verified_status'" in err
-    frame = pd.read_csv(trained / "videos.csv").astype(object)
-    frame.loc[10, "video_share_count"] = "n/a"
-    frame.to_csv(tmp_path / "bad.csv", index=False)
-    code, _, err = run_cli(
-        "claims", "predict", trained / "model", "--input", tmp_path / "bad.csv", "--output", tmp_path / "out.csv"
+    code, out, _ = run_cli(
+        "claims", "predict", trained / "model", "--input", trained / "videos.csv", "--output", tmp_path / "p.csv"
     )
-    assert code == 2 and "row 12, column 'video_share_count'" in err and not (tmp_path / "out.csv").exists()
+    table = pd.read_csv(tmp_path / "p.csv")
+    assert code == 0 and "400 claims, 400 opinions" in out and table["label"].tolist() == truth
+    assert list(table.columns[-3:]) == ["label", "probability", "p_opinion"] and (table["probability"] >= 0.5).all()
+    assert not [p for p in tmp_path.iterdir() if ".viewcast-tmp-" in p.name]
 
 
-def test_tampered_model_directory_exits_2(run_cli, trained, tmp_path):
-    import shutil
-
-    shutil.copytree(trained / "model", tmp_path / "m")
-    weights = tmp_path / "m" / "weights.safetensors"
-    weights.write_bytes(weights.read_bytes()[:-8] + b"\x00" * 8)
-    code, _, err = run_cli("claims", "predict", tmp_path / "m", "--json", json.dumps(VIDEO))
-    assert code == 2 and "checksum mismatch" in err
-    (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "model.pkl").write_bytes(b"\x80\x04K\x01.")
-    code, _, err = run_cli("claims", "predict", tmp_path / "p", "--json", json.dumps(VIDEO))
-    assert code == 2 and "not a viewcast model directory" in err
-
-
-def test_train_rejects_unknown_model_name_and_a_file_as_out(run_cli, trained, tmp_path):
-    code, _, err = run_cli("claims", "train", trained / "videos.csv", "--out", tmp_path / "m", "--model", "bert")
-    assert code == 2 and "--model 'bert'" in err and not (tmp_path / "m").exists()
-    (tmp_path / "notes.txt").write_text("keep me")
-    code, _, err = run_cli("claims", "train", trained / "videos.csv", "--out", tmp_path / "notes.txt")
-    assert code == 2 and "is a file" in err and (tmp_path / "notes.txt").read_text() == "keep me"
-    code, _, err = run_cli("claims", "evaluate", trained / "model", trained / "videos.csv", "--out", tmp_path / "notes.txt")
-    assert code == 2 and "is a file" in err
+def test_a_bad_record_names_the_flag_and_the_field(run_cli, trained):
+    code, out, err = run_cli("claims", "predict", trained / "model", "--json", json.dumps({**VIDEO, "video_view_count": -1}))
+    assert code == 2 and out == ""
+    assert err.strip() == "error: --json: field 'video_view_count': Input should be greater than or equal to 0"
 
 
 # -- the study's table (skips without $VIEWCAST_DATA_DIR) ---------------------------------------
@@ -138,13 +127,13 @@ def test_train_rejects_unknown_model_name_and_a_file_as_out(run_cli, trained, tm
 
 @pytest.fixture(scope="module")
 def study(shared_data_dir):
-    from viewcast.claims.schema import load_claims
+    from viewcast.claims.data import load_claims
 
     return load_claims(shared_data_dir / "tiktok_claims" / "tiktok_dataset.csv")
 
 
 def test_real_audit_finds_the_known_shortcuts(study):
-    from viewcast.claims.audit import audit_leakage
+    from viewcast.claims.leakage import audit_leakage
 
     findings = {f.check: f for f in audit_leakage(study)}
     assert findings["duplicate transcripts across splits"].detail.startswith("17 of 3,817")
@@ -155,13 +144,12 @@ def test_real_audit_finds_the_known_shortcuts(study):
 
 
 def test_real_default_model_meets_the_target_and_survives_stress(study):
-    from viewcast.claims.evaluate import evaluate_claims
-    from viewcast.claims.models import train_claims
+    from viewcast.claims.pipeline import evaluate, run
 
-    result = train_claims(study, "default")
-    evaluation = evaluate_claims(result.model, study)
+    result = run(study)
+    evaluation = evaluate(result.model, study)
     assert evaluation.metrics["accuracy"] >= 0.999 and evaluation.metrics["f1"] >= 0.999
-    assert result.seconds < 10
+    assert result.train_seconds < 10
     stress = evaluation.stress
     assert stress["counts_shuffled"]["accuracy"] >= 0.999
     assert min(stress["no_opening"]["accuracy"], stress["typos"]["accuracy"]) >= 0.995
@@ -169,11 +157,11 @@ def test_real_default_model_meets_the_target_and_survives_stress(study):
 
 
 def test_real_reference_recipe_reproduces_the_study(study):
-    from viewcast.claims.evaluate import evaluate_claims
-    from viewcast.claims.models import train_claims
+    from viewcast.claims.config import ClaimsConfig
+    from viewcast.claims.pipeline import evaluate, run
 
-    result = train_claims(study, "reference", seed=0)
-    evaluation = evaluate_claims(result.model, study)
+    result = run(study, ClaimsConfig(model="reference", seed=0))
+    evaluation = evaluate(result.model, study)
     assert evaluation.metrics["accuracy"] == pytest.approx(0.991, abs=0.003)
     history = result.model.history_
     assert len(history.train_loss) == 20 and history.best_epoch == int(np.argmax(history.val_metric))

@@ -1,4 +1,4 @@
-"""Claims: schema validation, the study split, TF-IDF, stress copies, metrics and the leakage audit."""
+"""Claims: table and record validation, the study split, TF-IDF, stress copies, metrics and the leakage audit."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from viewcast.claims.audit import audit_leakage, best_threshold_rule
-from viewcast.claims.metrics import classification_metrics
-from viewcast.claims.schema import COUNTS, TEXT, labels_to_int, load_claims, record_to_frame
-from viewcast.claims.split import study_split
-from viewcast.claims.stress import drop_opening, inject_typos, off_template_set, shuffle_counts
-from viewcast.claims.text import TfidfNgrams, ngram_table, token_table
+from viewcast.claims.data import COUNTS, TEXT, VideoRecord, labels_to_int, load_claims, parse_json, request_frame
+from viewcast.claims.evaluation import classification_metrics, drop_opening, inject_typos, shuffle_counts, study_split
+from viewcast.claims.leakage import audit_leakage, best_threshold_rule
+from viewcast.claims.off_template import off_template_set
+from viewcast.claims.text import TfidfNgrams, ngram_table, telling_terms, token_table
 from viewcast.errors import DataValidationError
 from viewcast.synth.claims import generate_claims, write_claims
 
@@ -66,24 +65,105 @@ def test_blank_unlabelled_rows_are_dropped_but_missing_counts_are_not(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"video_view_count": -3}, "'video_view_count' is negative"),
-        ({"video_like_count": "many"}, "'video_like_count' must be a number"),
-        ({"video_share_count": True}, "'video_share_count' must be a number"),
-        ({"video_transcription_text": 42}, "'video_transcription_text' must be a string"),
-        ({"verified_status": ["x"]}, "'verified_status' must be a string"),
+        ({"video_view_count": -3}, "'video_view_count': Input should be greater than or equal to 0"),
+        ({"video_like_count": "many"}, "'video_like_count': Input should be a valid number"),
+        ({"video_like_count": "12"}, "'video_like_count': Input should be a valid number"),  # counts are JSON numbers
+        ({"video_share_count": True}, "'video_share_count': Input should be a valid number"),
+        ({"video_share_count": None}, "'video_share_count': Input should be a valid number"),
+        ({"video_view_count": 10**400}, "'video_view_count': a 401-digit number is beyond 1e\\+15"),
+        ({"video_view_count": 2e15}, "'video_view_count': Input should be less than or equal to 1000000000000000"),
+        ({"video_view_count": float("nan")}, "'video_view_count': Input should be a finite number"),
+        ({"video_view_count": float("inf")}, "'video_view_count': Input should be a finite number"),
+        ({"video_transcription_text": 42}, "'video_transcription_text': Input should be a valid string"),
+        ({"video_transcription_text": "x" * 50_001}, "'video_transcription_text': String should have at most 50000"),
+        ({"verified_status": ["x"]}, "'verified_status': Input should be a valid string"),
+        ({"claim_status": "rumour"}, "'claim_status': Input should be 'claim' or 'opinion'"),
+        ({"views": 3}, "'views': unknown field"),
     ],
 )
 def test_record_validation_names_the_field(change, message):
-    with pytest.raises(DataValidationError, match=message):
-        record_to_frame({**RECORD, **change})
+    with pytest.raises(DataValidationError, match=message) as raised:
+        request_frame({**RECORD, **change})
+    assert raised.value.param == "request"
+    with pytest.raises(DataValidationError, match=f"record 2, field {message}"):
+        request_frame([RECORD, {**RECORD, **change}])
 
 
 def test_record_missing_fields_listed_and_empty_text_accepted():
     record = {k: v for k, v in RECORD.items() if k not in ("video_comment_count", "author_ban_status")}
     with pytest.raises(DataValidationError, match="missing fields 'author_ban_status', 'video_comment_count'"):
-        record_to_frame(record)
-    row = record_to_frame({**RECORD, "video_transcription_text": None, "verified_status": "Weird", "video_view_count": "1,200"})
-    assert row.loc[0, TEXT] == "" and row.loc[0, "verified_status"] == "weird" and row.loc[0, "video_view_count"] == 1200.0
+        request_frame(record)
+    row, shape = request_frame({**RECORD, "video_transcription_text": None, "verified_status": " Weird", "#": 7})
+    assert shape == "record" and row.loc[0, TEXT] == "" and row.loc[0, "verified_status"] == "weird"
+    assert list(row.columns) == ["video_transcription_text", "verified_status", "author_ban_status", *COUNTS]
+    assert row[list(COUNTS)].dtypes.eq(float).all() and row.loc[0, "video_view_count"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        ([], "the batch has no records"),
+        ("a video", "expected one video .* got str"),
+        (7, "expected one video .* got int"),
+        ([RECORD, [RECORD]], "record 2: expected a JSON object"),
+        (pd.DataFrame(), "the batch has no rows"),
+        (pd.DataFrame([RECORD]).drop(columns=["author_ban_status"]), "missing column 'author_ban_status'"),
+        (pd.DataFrame([RECORD]).assign(video_view_count=-1.0), "row 2, column 'video_view_count': negative"),
+        (pd.DataFrame([RECORD]).assign(video_view_count=np.inf), "row 2, column 'video_view_count': .*beyond 1e\\+15"),
+        (pd.DataFrame([RECORD]).assign(video_view_count=np.nan), "row 2, column 'video_view_count': value is missing"),
+    ],
+)
+def test_bad_requests_are_refused_naming_where(request_, message):
+    with pytest.raises(DataValidationError, match=message):
+        request_frame(request_)
+
+
+def test_a_record_table_and_a_frame_give_the_same_model_inputs():
+    records = [RECORD, {**RECORD, "video_view_count": 5.5, "verified_status": "Verified"}]
+    from_records, shape = request_frame(records)
+    from_frame, frame_shape = request_frame(pd.DataFrame(records).assign(extra_column="ignored"))
+    assert (shape, frame_shape) == ("records", "frame")
+    pd.testing.assert_frame_equal(from_records, from_frame[from_records.columns], check_dtype=False)
+
+
+def test_the_record_schema_states_its_bounds():
+    schema = VideoRecord.model_json_schema()
+    views = schema["properties"]["video_view_count"]
+    assert views["minimum"] == 0 and views["maximum"] == 1e15 and views["type"] == "number"
+    assert schema["additionalProperties"] is False and set(schema["required"]) == {
+        "video_transcription_text",
+        "verified_status",
+        "author_ban_status",
+        *COUNTS,
+    }
+    assert "#" in schema["properties"]  # the study's row number is accepted under its own name
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"a": NaN}', "NaN is not a JSON number"),
+        ('{"a": -Infinity}', "-Infinity is not a JSON number"),
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        ('{"a": 1', "not valid JSON"),
+        ("9" * 5000, "not valid JSON"),
+    ],
+)
+def test_strict_json_parsing(text, message):
+    with pytest.raises(DataValidationError, match=message):
+        parse_json(text)
+
+
+def test_tables_refuse_long_texts_and_huge_counts(tmp_path):
+    frame = generate_claims(20, seed=0)
+    frame.loc[4, TEXT] = "word " * 20_000
+    with pytest.raises(DataValidationError, match="row 6, column 'video_transcription_text': text of 100,000 characters"):
+        load_claims(frame)
+    frame = generate_claims(20, seed=0).astype(object)
+    frame.loc[2, "video_like_count"] = "9" * 400
+    frame.to_csv(tmp_path / "huge.csv", index=False)
+    with pytest.raises(DataValidationError, match="row 4, column 'video_like_count': .* beyond 1e\\+15"):
+        load_claims(tmp_path / "huge.csv")
 
 
 def test_study_split_matches_two_calls_of_train_test_split():
@@ -160,6 +240,15 @@ def test_best_threshold_rule_finds_the_separating_cut():
     x = np.array([5, 1, 9, 3, 20, 15, 30])
     y = np.array([1, 1, 1, 1, 0, 0, 0])
     assert best_threshold_rule(x, y) == (9.0, 1, 1.0)
+
+
+def test_telling_terms_are_the_framing_words():
+    frame = generate_claims(600, seed=0)
+    terms = telling_terms(frame[TEXT], labels_to_int(frame) == 1, ("claim", "opinion"), k=10)
+    claim = {t for t, _, _ in terms["claim"]}
+    opinion = {t for t, _, _ in terms["opinion"]}
+    assert {"read", "learned", "heard"} <= claim and {"our view", "my impression", "believes"} <= opinion
+    assert all(score > 0 for _, score, _ in terms["claim"] + terms["opinion"])
 
 
 def test_audit_flags_the_built_in_shortcuts_and_only_them():

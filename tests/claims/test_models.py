@@ -1,7 +1,9 @@
-"""Claims models: the reference network's pinned recipe, the linear default, persistence and fixtures.
+"""Claims models: the reference network's pinned recipe, the linear default, state checks and fixtures.
 
-The saved fixtures in tests/fixtures/claims_model_{default,reference} are rebuilt with
-``python tests/test_claims_models.py`` (only when the model format changes on purpose).
+tests/fixtures/claims_model_{default,reference} were saved by viewcast 0.1.0 (format 1) and must
+keep loading and predicting the numbers recorded below; never rebuild them. The format-2 folders
+claims_model_{default,reference}_v2 were saved by this version; ``python tests/claims/test_models.py``
+writes them (only into folders that do not exist yet) and prints their predictions for EXPECTED.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from safetensors.numpy import load_file, save_file
 
-from viewcast.claims.linear import LinearClaimsModel
-from viewcast.claims.models import DEFAULT_CONFIG, load_claims_model, make_model, save_claims_model, train_claims
-from viewcast.claims.reference import OOV, PAD, ReferenceClaimsModel, build_vocabulary
-from viewcast.claims.schema import COUNTS, TEXT, labels_to_int
+import viewcast
+from viewcast.claims.data import COUNTS, TEXT, Prediction, labels_to_int
+from viewcast.claims.models.candidates import DEFAULT_CONFIG, make_model
+from viewcast.claims.models.linear import LinearClaimsModel
+from viewcast.claims.models.reference import OOV, PAD, ReferenceClaimsModel, build_vocabulary
 from viewcast.errors import ModelLoadError
+from viewcast.io.persist import KEY_VARIABLE, file_sha256
+from viewcast.io.registry import load_model, save
 from viewcast.synth.claims import generate_claims
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -42,8 +48,10 @@ PROBE = pd.DataFrame(
 )
 # P(opinion) of PROBE from the saved fixtures, recorded when they were built
 EXPECTED = {
-    "default": [0.0004937562, 0.9972848151, 2.21212e-05, 0.9998648695, 0.4515135097],
-    "reference": [0.6778493524, 0.725071907, 0.3344295025, 0.9999986887, 0.4814490676],
+    "claims_model_default": [0.0004937562, 0.9972848151, 2.21212e-05, 0.9998648695, 0.4515135097],
+    "claims_model_reference": [0.6778493524, 0.725071907, 0.3344295025, 0.9999986887, 0.4814490676],
+    "claims_model_default_v2": [0.0007237025, 0.995652012, 3.80854e-05, 0.9997413182, 0.4572849122],
+    "claims_model_reference_v2": [0.2457073182, 0.4302098751, 0.4034346342, 0.9999854565, 0.4477622807],
 }
 
 
@@ -127,13 +135,43 @@ def test_linear_prediction_from_arrays_matches_scikit_learn(synth):
     np.testing.assert_allclose(model.predict_proba(PROBE), reference.predict_proba(model._features(PROBE))[:, 1], rtol=1e-9)
 
 
+@pytest.fixture(scope="module")
+def fitted(synth) -> dict[str, object]:
+    default = make_model("default").fit(synth, labels_to_int(synth))
+    reference = make_model("reference", epochs=2).fit(synth, labels_to_int(synth), seed=0)
+    return {"default": default, "reference": reference}
+
+
 @pytest.mark.parametrize("name", ["default", "reference"])
-def test_save_load_round_trip_predicts_identically(tmp_path, synth, name):
-    model = make_model(name, epochs=2)
-    model = model.fit(synth, labels_to_int(synth)) if name == "default" else model.fit(synth, labels_to_int(synth), seed=0)
-    save_claims_model(tmp_path / "m", model)
-    loaded = load_claims_model(tmp_path / "m")
-    np.testing.assert_array_equal(loaded.predict_proba(PROBE), model.predict_proba(PROBE))
+def test_save_load_round_trip_predicts_identically(tmp_path, fitted, name):
+    model = fitted[name]
+    model.training = {"rows": 1200}
+    model.save(tmp_path / "m")
+    loaded = viewcast.load_model(tmp_path / "m")
+    assert type(loaded) is type(model)
+    np.testing.assert_array_equal(loaded.predict(PROBE)["p_opinion"], model.predict(PROBE)["p_opinion"])
+    assert loaded.describe()["training"] == {"rows": 1200} and loaded.describe()["kind"] == model.KIND
+    assert loaded.manifest_["metrics"] == {"rows": 1200}
+
+
+@pytest.mark.parametrize("name", ["default", "reference"])
+def test_predict_answers_in_the_shape_of_the_request(fitted, name):
+    model = fitted[name]
+    frame = model.predict(PROBE)
+    assert list(frame.columns) == ["label", "probability", "p_opinion"] and frame.index.equals(PROBE.index)
+    assert ((frame["label"] == "opinion") == (frame["p_opinion"] >= 0.5)).all()
+    np.testing.assert_allclose(
+        frame["probability"], np.where(frame["label"] == "opinion", frame["p_opinion"], 1 - frame["p_opinion"])
+    )
+    records = PROBE.to_dict("records")
+    listed = model.predict(records)
+    assert [a["label"] for a in listed] == frame["label"].tolist()
+    np.testing.assert_allclose([a["p_opinion"] for a in listed], frame["p_opinion"], rtol=1e-12)
+    one = model.predict(records[1])
+    Prediction.model_validate(one)  # the service's response schema
+    assert set(one) == {"label", "probability", "p_opinion"} and one["label"] == listed[1]["label"]
+    assert one["p_opinion"] == pytest.approx(listed[1]["p_opinion"], rel=1e-5)  # float32 network: batch size may matter
+    assert json.loads(json.dumps(one, allow_nan=False)) == one
 
 
 def test_a_transcript_without_stance_words_is_left_to_the_counts(synth):
@@ -148,49 +186,107 @@ def test_a_transcript_without_stance_words_is_left_to_the_counts(synth):
     assert without.predict_proba(bare)[0] > 0.9  # the template's intercept: a confident, baseless "opinion"
 
 
-def test_tampered_or_foreign_model_directories_are_refused(tmp_path, synth):
-    model = make_model("default").fit(synth, labels_to_int(synth))
-    save_claims_model(tmp_path / "m", model)
-    config = json.loads((tmp_path / "m" / "config.json").read_text())
-    config["vocabulary"][0] = "evil"
-    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ModelLoadError, match="checksum mismatch"):
-        load_claims_model(tmp_path / "m")
-    from viewcast.persist import save_model
-
-    save_model(tmp_path / "other", "forecast-lstm", {}, {})
-    with pytest.raises(ModelLoadError, match="not a claims model"):
-        load_claims_model(tmp_path / "other")
-    config, tensors = model.to_saved()
-    tensors["coef"] = tensors["coef"][:-1]
-    save_model(tmp_path / "short", "claims-linear", config, tensors)
-    with pytest.raises(ModelLoadError, match="shapes do not match"):
-        load_claims_model(tmp_path / "short")
+def _rehashed(folder: Path) -> Path:
+    """Recompute the folder's checksums after an edit (what an attacker without the key can do)."""
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["sha256"] = {name: file_sha256(folder / name) for name in meta["sha256"]}
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    return folder
 
 
-def test_train_claims_cv_reports_every_fold(synth):
-    result = train_claims(synth.iloc[:400], "default", seed=0, cv=3)
-    summary = result.summary()
-    assert summary["cv"]["folds"] == 3 and len(summary["cv"]["per_fold"]) == 3
-    assert summary["train_rows"] + summary["val_rows"] + summary["test_rows"] == 400
-    assert summary["cv"]["accuracy_mean"] > 0.95
+def _edit_weights(folder: Path, edit) -> Path:
+    tensors = load_file(str(folder / "weights.safetensors"))
+    edit(tensors)
+    save_file(tensors, str(folder / "weights.safetensors"))
+    return _rehashed(folder)
 
 
-@pytest.mark.parametrize("name", ["default", "reference"])
-def test_saved_fixture_still_loads_and_predicts_the_same(name):
-    model = load_claims_model(FIXTURES / f"claims_model_{name}")
-    np.testing.assert_allclose(model.predict_proba(PROBE), EXPECTED[name], rtol=1e-6, atol=1e-7)
+def _edit_config(folder: Path, edit) -> Path:
+    config = json.loads((folder / "config.json").read_text())
+    edit(config)
+    (folder / "config.json").write_text(json.dumps(config))
+    return _rehashed(folder)
+
+
+def _poison(tensors: dict, name: str, value: float) -> None:
+    array = tensors[name].copy()
+    array.flat[0] = value
+    tensors[name] = array
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "message"),
+    [
+        ("default", lambda t: _poison(t, "coef", np.nan), "'coef' holds NaN or infinite values"),
+        ("default", lambda t: _poison(t, "idf", np.inf), "'idf' holds NaN or infinite values"),
+        ("default", lambda t: t.update(coef=t["coef"][:-1]), r"'coef' has shape \(\d+,\), expected"),
+        ("default", lambda t: t.update(idf=t["idf"][:-3]), "'idf' has shape"),
+        ("default", lambda t: _poison(t, "count_scale", 0.0), "count scales must be positive"),
+        ("default", lambda t: t.pop("intercept"), "expected \\['coef', 'count_mean', 'count_scale', 'idf', 'intercept'\\]"),
+        ("reference", lambda t: _poison(t, "net.head.weight", np.nan), "'net.head.weight' holds NaN"),
+        ("reference", lambda t: t.update({"net.text.0.weight": t["net.text.0.weight"][:, :5]}), "'net.text.0.weight' has shape"),
+        ("reference", lambda t: t.update(extra=np.zeros(3)), "arrays .*'extra'"),
+    ],
+)
+def test_edited_weights_are_refused_at_load(tmp_path, fitted, monkeypatch, name, edit, message):
+    """Without VIEWCAST_MODEL_KEY a re-hashed folder passes the checksums: the state checks must catch it."""
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    folder = _edit_weights(fitted[name].save(tmp_path / "m"), edit)
+    with pytest.raises(ModelLoadError, match=message):
+        load_model(folder)
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "message"),
+    [
+        ("default", lambda c: c["vocabulary"].append("not in idf"), "'idf' has shape"),
+        ("default", lambda c: c["vocabulary"].__setitem__(1, c["vocabulary"][0]), "repeats an n-gram"),
+        ("default", lambda c: c["vocabulary"].__setitem__(0, "one two three"), "1..ngram_max words"),
+        ("default", lambda c: c["linear"].update(cue_weight=float("inf")), "'linear.cue_weight': Input should be a finite"),
+        ("default", lambda c: c["linear"].update(use_cues=False), "'coef' has shape"),
+        ("default", lambda c: c["tfidf"].update(min_df=1), "'tfidf' settings differ"),
+        ("default", lambda c: c.update(evil=True), "'evil': unknown entry"),
+        ("reference", lambda c: c["ban_levels"].append("new level"), "'net.numeric.0.weight' has shape"),
+        ("reference", lambda c: c.update(sequence_length=21), "'net.text.0.weight' has shape"),
+        ("reference", lambda c: c.update(vocabulary=["a", "b"]), "must start with the padding"),
+        ("reference", lambda c: c.update(learning_rate=-1), "'learning_rate': Input should be greater than 0"),
+    ],
+)
+def test_edited_configs_are_refused_at_load(tmp_path, fitted, monkeypatch, name, edit, message):
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    folder = _edit_config(fitted[name].save(tmp_path / "m"), edit)
+    with pytest.raises(ModelLoadError, match=message):
+        load_model(folder)
+
+
+def test_a_model_of_another_kind_is_refused_where_a_claims_model_is_expected(tmp_path, fitted):
+    folder = fitted["default"].save(tmp_path / "m")
+    with pytest.raises(ModelLoadError, match="holds a 'claims-linear' model, expected 'forecast'"):
+        load_model(folder, kind="forecast")
+    with pytest.raises(ModelLoadError, match="holds a 'forecast' model"):
+        load_model(FIXTURES / "forecast_ets_model", kind=("claims-linear", "claims-reference", "claims-encoder"))
+
+
+@pytest.mark.parametrize("folder", sorted(EXPECTED))
+def test_saved_fixture_still_loads_and_predicts_the_same(folder, monkeypatch):
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    model = viewcast.load_model(FIXTURES / folder)
+    assert model.KIND == ("claims-reference" if "reference" in folder else "claims-linear")
+    np.testing.assert_allclose(model.predict(PROBE)["p_opinion"], EXPECTED[folder], rtol=1e-6, atol=1e-7)
+    assert model.describe()["settings"]
 
 
 def _build_fixtures() -> None:
-    """Rebuild the tiny fixture models and print their PROBE predictions for EXPECTED."""
+    """Write the format-2 fixture models (never over an existing folder) and print their PROBE predictions."""
     frame = generate_claims(300, seed=7)
-    y = labels_to_int(frame)
     for name in ("default", "reference"):
-        model = make_model(name, epochs=2)
-        model = model.fit(frame, y) if name == "default" else model.fit(frame, y, seed=0)
-        save_claims_model(FIXTURES / f"claims_model_{name}", model)
-        print(name, [round(float(p), 10) for p in load_claims_model(FIXTURES / f"claims_model_{name}").predict_proba(PROBE)])
+        folder = FIXTURES / f"claims_model_{name}_v2"
+        if folder.exists():
+            print(f"{folder} exists; left alone")
+            continue
+        result = viewcast.claims(frame, model=name, epochs=2, seed=0)
+        save(result.model, folder, metrics={"rows": result.rows, "note": "contract fixture, viewcast format 2"})
+        print(folder.name, [round(float(p), 10) for p in viewcast.load_model(folder).predict(PROBE)["p_opinion"]])
 
 
 if __name__ == "__main__":

@@ -190,3 +190,9 @@ def test_any_cell_text_parses_or_is_named(tmp_path, cells):
     else:
         finite = values.dropna()
         assert (finite.abs() <= MAX_COUNT).all()
+
+
+def test_a_first_row_longer_than_the_header_is_refused_not_shifted(tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text("Day,Views\n1,5,6\n2,7\n")
+    _expect(path, r"row 2 has more fields than the header")

@@ -1,7 +1,31 @@
 """Claim vs opinion classifier for video transcripts (issue 4; user guide: docs/claims.md).
 
-Pure API used by the CLI (and a future service): :func:`~viewcast.claims.schema.load_claims`,
-:func:`~viewcast.claims.models.train_claims`, :func:`~viewcast.claims.models.load_claims_model`,
-:func:`~viewcast.claims.evaluate.evaluate_claims`, :func:`~viewcast.claims.eda.run_eda` and
-:func:`~viewcast.claims.predict.label_rows`.
+``viewcast.claims(data, model="default")`` trains (:func:`viewcast.claims.pipeline.run`, options
+in :class:`~viewcast.claims.config.ClaimsConfig`); :func:`~viewcast.claims.pipeline.eda` and
+:func:`~viewcast.claims.pipeline.evaluate` explore a table and judge a model on the study's test
+split and its stress copies; ``viewcast.load_model(folder).predict(record_or_records)`` labels raw
+videos (:class:`~viewcast.claims.data.VideoRecord` is one record's schema).
+
+Why this package can be called: ``viewcast.claims`` is also the API function defined in
+``viewcast/__init__.py``, and Python rebinds the name ``viewcast.claims`` to this package as soon
+as any of its submodules is imported. So that ``viewcast.claims(data, ...)`` keeps working after
+that, calling the package does exactly what the function does.
 """
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Any
+
+
+class _CallablePackage(ModuleType):
+    def __call__(self, data: Any, config: Any = None, /, **options: Any) -> Any:
+        """Train a claim-vs-opinion classifier on labelled videos (options: ``ClaimsConfig``)."""
+        from viewcast.claims.config import ClaimsConfig
+        from viewcast.claims.pipeline import run
+
+        return run(data, ClaimsConfig.parse(config, **options))
+
+
+sys.modules[__name__].__class__ = _CallablePackage

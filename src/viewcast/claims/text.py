@@ -237,3 +237,31 @@ class TfidfNgrams:
         """Each row's TF-IDF vector times ``weights`` (a linear model's text score), no matrix built."""
         row, col, value = self.entries(table)
         return np.bincount(row, weights=value * weights[col], minlength=table.n_rows)
+
+
+def telling_terms(
+    texts: Iterable[str], is_positive: np.ndarray, labels: tuple[str, str], k: int = 15, min_count: int = 20
+) -> dict[str, list[tuple[str, float, int]]]:
+    """Words and word pairs most over-represented in each class (smoothed log-odds ratio).
+
+    ``is_positive`` marks the rows of ``labels[1]``; each class gets its ``k`` terms (seen at
+    least ``min_count`` times) as (term, log-odds towards that class, occurrences).
+    """
+    table = token_table(texts)
+    is_positive = np.asarray(is_positive, dtype=bool)
+    rows: list[pd.DataFrame] = []
+    for n in (1, 2):
+        grams, row = ngram_table(table, n)
+        rows.append(pd.DataFrame({"gram": grams, "positive": is_positive[row]}))
+    grams = pd.concat(rows)
+    tally = pd.crosstab(grams["gram"], grams["positive"]).reindex(columns=[False, True], fill_value=0)
+    tally = tally[tally.sum(axis=1) >= min_count]
+    negative, positive = tally[False].to_numpy(float) + 0.5, tally[True].to_numpy(float) + 0.5
+    score = np.log(positive / positive.sum()) - np.log(negative / negative.sum())
+    order = np.argsort(score)
+    terms = tally.index.to_numpy()
+    total = tally.sum(axis=1).to_numpy()
+    return {
+        labels[0]: [(str(terms[i]), float(-score[i]), int(total[i])) for i in order[:k]],
+        labels[1]: [(str(terms[i]), float(score[i]), int(total[i])) for i in order[::-1][:k]],
+    }

@@ -127,13 +127,19 @@ def _read_csv(path: Path, text: str) -> pd.DataFrame:
             )
     _check_header(_header_fields(first_line), path)
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True, engine="c")
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True, engine="c")
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"{path}: holds no header and no rows") from None
     except pd.errors.ParserError as exc:
         raise DataValidationError(f"{path}: {_parser_message(exc)}") from None
     except (ValueError, OverflowError, MemoryError) as exc:
         raise DataValidationError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0][:200]})") from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas silently turns the extra leading fields of rows longer than the header into an index
+        raise DataValidationError(
+            f"{path}: row 2 has more fields than the header has columns (a stray comma, or a text with commas that is not quoted?)"
+        )
+    return frame
 
 
 def _parser_message(exc: Exception) -> str:

@@ -14,7 +14,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from viewcast.atomic import write_csv
+from viewcast.io.outputs import output_file
 
 CLAIM_SUBJECTS = ("a friend", "a colleague", "someone", "i")
 CLAIM_VERBS = ("read", "learned", "discovered", "heard")
@@ -111,6 +111,8 @@ def generate_claims(n: int = 2000, seed: int = 0, leaky: bool = True) -> pd.Data
 
 
 def write_claims(path: str | os.PathLike[str], n: int = 2000, seed: int = 0, leaky: bool = True) -> pd.DataFrame:
+    """Generate and write a CSV (whole or not at all)."""
     frame = generate_claims(n, seed, leaky)
-    write_csv(path, frame)
+    with output_file(path, param="out") as temp:
+        frame.to_csv(temp, index=False)
     return frame

@@ -1,76 +1,18 @@
-"""Stress copies of a test set, and a hand-written off-template set, to tell content from template.
+"""The hand-written off-template set: videos phrased unlike the study's templates.
 
-On the study's data a model can score 0.99+ by reading the opening words or the view count. The
-stress copies break one shortcut each while keeping the meaning a person would read:
-
-* ``no_opening``: the first two words of every transcript removed;
-* ``typos``: about one word in four gets a character swapped, dropped or doubled;
-* ``counts_shuffled``: the five engagement counts permuted between rows.
-
-``off_template`` is separate: videos written by hand in phrasings the templates never use, with
-engagement counts that contradict the label (claims with few views, opinions with many). It is
-how the ``default`` model was chosen; the issue's own off-template set is held back from us.
+Claims as a news report, a study or a rumour would phrase them ("according to a study...",
+"reports claim that..."), opinions in everyday stance words ("personally i reckon...", "if you
+ask me..."), with engagement counts that contradict each label (claims with few views, opinions
+with many). It is how the ``default`` model was chosen; the issue's own off-template set is held
+back from us.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 
-from viewcast.claims.schema import BAN, COUNTS, LABEL, TEXT, VERIFIED
-
-OPENING_WORDS = 2
-
-
-def drop_opening(frame: pd.DataFrame, words: int = OPENING_WORDS) -> pd.DataFrame:
-    out = frame.copy()
-    out[TEXT] = [" ".join(str(t).split()[words:]) for t in frame[TEXT]]
-    return out
-
-
-def inject_typos(frame: pd.DataFrame, rate: float = 0.25, seed: int = 0) -> pd.DataFrame:
-    """Each word of three letters or more gets, with probability ``rate``, one random edit."""
-    rng = np.random.default_rng(seed)
-    letters = "abcdefghijklmnopqrstuvwxyz"
-
-    def garble(word: str) -> str:
-        if len(word) < 3 or rng.random() >= rate:
-            return word
-        i = int(rng.integers(1, len(word) - 1))
-        edit = rng.integers(3)
-        if edit == 0:
-            return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
-        if edit == 1:
-            return word[:i] + word[i + 1 :]
-        return word[:i] + letters[int(rng.integers(26))] + word[i:]
-
-    out = frame.copy()
-    out[TEXT] = [" ".join(garble(w) for w in str(t).split()) for t in frame[TEXT]]
-    return out
-
-
-def shuffle_counts(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """Permute whole rows of the five counts (their joint distribution is kept)."""
-    rng = np.random.default_rng(seed)
-    out = frame.copy()
-    order = rng.permutation(len(frame))
-    out[list(COUNTS)] = frame[list(COUNTS)].to_numpy()[order]
-    return out
-
-
-STRESS_COPIES: dict[str, Callable[[pd.DataFrame, int], pd.DataFrame]] = {
-    "no_opening": lambda frame, seed: drop_opening(frame),
-    "typos": lambda frame, seed: inject_typos(frame, seed=seed),
-    "counts_shuffled": lambda frame, seed: shuffle_counts(frame, seed=seed),
-}
-
-
-def stress_copies(frame: pd.DataFrame, seed: int = 0) -> dict[str, pd.DataFrame]:
-    """Every stress copy of ``frame`` (labels unchanged)."""
-    return {name: make(frame, seed) for name, make in STRESS_COPIES.items()}
-
+from viewcast.claims.data import BAN, COUNTS, LABEL, TEXT, VERIFIED
 
 OFF_TEMPLATE_CLAIMS = (
     "according to a study published last year coffee drinkers live longer",

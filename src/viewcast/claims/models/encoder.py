@@ -17,16 +17,17 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
-from viewcast.claims.schema import CLASSES, COUNTS, TEXT, counts_matrix
-from viewcast.errors import ModelLoadError, ViewcastError
-from viewcast.persist import file_sha256
+from viewcast.claims.data import COUNTS, TEXT, counts_matrix
+from viewcast.claims.models.base import ClaimsModel, saved_settings
+from viewcast.errors import ConfigError, ModelLoadError
+from viewcast.io.persist import file_sha256, require, require_finite, require_shape
 
-KIND = "claims-encoder"
 WEIGHTS = "model.safetensors"
 
 
@@ -44,9 +45,10 @@ def bundled_encoder_path() -> Path | None:
     return path if (path / WEIGHTS).is_file() else None
 
 
-class EncoderClaimsModel:
+class EncoderClaimsModel(ClaimsModel):
     """[sentence embedding | counts x count_weight] -> logistic regression."""
 
+    KIND: ClassVar[str] = "claims-encoder"
     name = "encoder"
 
     def __init__(self, encoder_path: str | os.PathLike[str], count_weight: float = 0.03, C: float = 10.0, batch_size: int = 128):
@@ -55,18 +57,20 @@ class EncoderClaimsModel:
         self.count_weight = count_weight
         self.C = C
         self.batch_size = batch_size
+        self.training: dict[str, Any] = {}
         self._encoder: Any = None
 
     def _load_encoder(self, expected_sha256: str | None = None) -> Any:
         if self._encoder is not None:
             return self._encoder
         if not encoder_available():
-            raise ViewcastError(
-                "the encoder model needs the optional package sentence-transformers (pip install sentence-transformers)"
+            raise ConfigError(
+                "the encoder model needs the optional package sentence-transformers (pip install sentence-transformers)",
+                param="model",
             )
         weights = self.encoder_path / WEIGHTS
         if not weights.is_file():
-            raise ModelLoadError(f"{self.encoder_path}: no {WEIGHTS}; give a sentence-transformers model directory")
+            raise ConfigError(f"{self.encoder_path}: no {WEIGHTS}; give a sentence-transformers model directory", param="encoder")
         self.encoder_sha256_ = file_sha256(weights)
         if expected_sha256 is not None and expected_sha256 != self.encoder_sha256_:
             raise ModelLoadError(f"{weights}: checksum differs from the encoder this model was trained with")
@@ -101,10 +105,7 @@ class EncoderClaimsModel:
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-np.clip(self._features(frame) @ self.coef_ + self.intercept_, -500, 500)))
 
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        return np.asarray(CLASSES, dtype=object)[(self.predict_proba(frame) >= 0.5).astype(int)]
-
-    def to_saved(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         config = {
             "name": self.name,
             "encoder_path": str(self.encoder_path.resolve()),
@@ -122,19 +123,45 @@ class EncoderClaimsModel:
         return config, tensors
 
     @classmethod
-    def from_saved(cls, config: dict[str, Any], tensors: dict[str, np.ndarray], source: str) -> EncoderClaimsModel:
+    def from_state(cls, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> EncoderClaimsModel:
+        """Rebuild from a folder; the encoder directory must hold the weights it was trained with."""
+        state = saved_settings(EncoderState, config)
+        model = cls(state.encoder_path, state.count_weight, state.C, state.batch_size)
+        model.training = state.training or {}
+        names = {"coef", "intercept", "count_mean", "count_scale"}
+        require(set(tensors) == names, f"arrays {sorted(tensors)}, expected {sorted(names)}")
+        require_finite(tensors)
+        model.intercept_ = float(require_shape(tensors, "intercept", (1,))[0])
+        model.count_mean_ = require_shape(tensors, "count_mean", (len(COUNTS),)).astype(np.float64)
+        model.count_scale_ = require_shape(tensors, "count_scale", (len(COUNTS),)).astype(np.float64)
+        require(bool((model.count_scale_ > 0).all()), "count scales must be positive")
         try:
-            model = cls(str(config["encoder_path"]), float(config["count_weight"]), float(config["C"]), int(config["batch_size"]))
-            model.coef_ = np.asarray(tensors["coef"], dtype=np.float64)
-            model.intercept_ = float(np.asarray(tensors["intercept"]).ravel()[0])
-            model.count_mean_ = np.asarray(tensors["count_mean"], dtype=np.float64)
-            model.count_scale_ = np.asarray(tensors["count_scale"], dtype=np.float64)
-            expected = str(config["encoder_sha256"])
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ModelLoadError(f"{source}: encoder model files are inconsistent ({exc})") from None
-        model._load_encoder(expected)
-        encoder = model._encoder
+            encoder = model._load_encoder(state.encoder_sha256)
+        except ConfigError as exc:  # at load time the package or the encoder directory is missing
+            raise ModelLoadError(exc.message) from None
         dimension = (getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension)()
-        if model.coef_.shape != (dimension + (len(COUNTS) if model.count_weight else 0),):
-            raise ModelLoadError(f"{source}: coefficients do not match the encoder's {dimension} dimensions")
+        width = dimension + (len(COUNTS) if model.count_weight else 0)
+        model.coef_ = require_shape(tensors, "coef", (width,)).astype(np.float64)
         return model
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "encoder_path": str(self.encoder_path),
+            "count_weight": self.count_weight,
+            "C": self.C,
+            "batch_size": self.batch_size,
+        }
+
+
+class EncoderState(BaseModel):
+    """``config.json`` of an encoder model (format 1 also kept the training summary here)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    name: str = Field("encoder", max_length=100)
+    encoder_path: str = Field(min_length=1, max_length=4096)
+    encoder_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    count_weight: float = Field(ge=0)
+    C: float = Field(gt=0)
+    batch_size: int = Field(ge=1, le=100_000)
+    training: dict[str, Any] | None = None

@@ -14,31 +14,31 @@ adds training rows that make "no stance words" neutral (see :meth:`_with_bare_co
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import sparse
 
 from viewcast.claims.cues import cue_counts
-from viewcast.claims.schema import CLASSES, COUNTS, TEXT, counts_matrix
+from viewcast.claims.data import CLASSES, COUNTS, TEXT, counts_matrix
+from viewcast.claims.models.base import ClaimsModel, saved_settings
 from viewcast.claims.text import TfidfNgrams, TokenTable, token_table
 from viewcast.errors import ModelLoadError
-
-KIND = "claims-linear"
+from viewcast.io.persist import require, require_finite, require_shape
 
 
 class LinearConfig(BaseModel):
     """Hyper-parameters of a linear candidate (validated; saved with the model)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     use_text: bool = True
     ngram_max: int = Field(2, ge=1, le=4)
     min_df: int = Field(2, ge=1)
-    max_features: int = Field(50_000, ge=1)
-    skip_leading: int = Field(0, ge=0, description="transcript words ignored at the start")
+    max_features: int = Field(50_000, ge=1, le=10_000_000)
+    skip_leading: int = Field(0, ge=0, le=1000, description="transcript words ignored at the start")
     use_cues: bool = False
     cue_weight: float = Field(1.0, gt=0)
     use_counts: bool = True
@@ -49,13 +49,22 @@ class LinearConfig(BaseModel):
     )
     bare_claim_share: float = Field(0.5, ge=0, le=1, description="share of that weight on the claim copy")
 
+    @model_validator(mode="after")
+    def _some_features(self) -> LinearConfig:
+        if not (self.use_text or self.use_cues or self.use_counts):
+            raise ValueError("a linear model needs at least one of use_text, use_cues, use_counts")
+        return self
 
-class LinearClaimsModel:
+
+class LinearClaimsModel(ClaimsModel):
     """Logistic regression over [TF-IDF | cue counts | standardised log counts]."""
+
+    KIND: ClassVar[str] = "claims-linear"
 
     def __init__(self, config: LinearConfig | None = None, name: str = "linear"):
         self.config = config or LinearConfig()
         self.name = name
+        self.training: dict[str, Any] = {}
 
     # -- features ---------------------------------------------------------------------------
     def _dense(self, frame: pd.DataFrame, table: TokenTable) -> np.ndarray:
@@ -80,8 +89,6 @@ class LinearClaimsModel:
         from sklearn.linear_model import LogisticRegression
 
         cfg = self.config
-        if not (cfg.use_text or cfg.use_cues or cfg.use_counts):
-            raise ValueError("a linear model needs at least one feature block")
         if cfg.use_text:
             self.tfidf_ = TfidfNgrams(cfg.ngram_max, cfg.min_df, cfg.max_features, cfg.skip_leading).fit(frame[TEXT])
         logs = np.log1p(counts_matrix(frame))
@@ -133,9 +140,6 @@ class LinearClaimsModel:
         """Probability of the positive class (opinion) per row."""
         return 1.0 / (1.0 + np.exp(-np.clip(self.decision_function(frame), -500, 500)))
 
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        return np.asarray(CLASSES, dtype=object)[(self.predict_proba(frame) >= 0.5).astype(int)]
-
     def top_terms(self, k: int = 15) -> dict[str, list[tuple[str, float]]]:
         """The k n-grams pushing hardest towards each class (for reports)."""
         if not self.config.use_text:
@@ -149,8 +153,26 @@ class LinearClaimsModel:
         }
 
     # -- persistence ------------------------------------------------------------------------
-    def to_saved(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        config = {"name": self.name, "linear": self.config.model_dump()}
+    def settings(self) -> dict[str, Any]:
+        return {**self.config.model_dump(), "vocabulary_size": len(self.tfidf_.vocabulary_) if self.config.use_text else 0}
+
+    def _tfidf_settings(self) -> dict[str, Any]:
+        cfg = self.config
+        return {
+            "ngram_max": cfg.ngram_max,
+            "min_df": cfg.min_df,
+            "max_features": cfg.max_features,
+            "skip_leading": cfg.skip_leading,
+        }
+
+    def n_features(self) -> int:
+        """Length of the coefficient vector: text columns, then cue columns, then count columns."""
+        cfg = self.config
+        n_text = len(self.tfidf_.vocabulary_) if cfg.use_text else 0
+        return n_text + (2 if cfg.use_cues else 0) + (len(COUNTS) if cfg.use_counts else 0)
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        config: dict[str, Any] = {"name": self.name, "linear": self.config.model_dump()}
         tensors = {
             "coef": self.coef_,
             "intercept": np.array([self.intercept_]),
@@ -158,35 +180,53 @@ class LinearClaimsModel:
             "count_scale": self.count_scale_,
         }
         if self.config.use_text:
-            config["tfidf"] = self.tfidf_.get_config()
+            config["tfidf"] = self._tfidf_settings()
             config["vocabulary"] = self.tfidf_.vocabulary_
             tensors["idf"] = self.tfidf_.idf_
         return config, tensors
 
     @classmethod
-    def from_saved(cls, config: dict[str, Any], tensors: dict[str, np.ndarray], source: str) -> LinearClaimsModel:
-        try:
-            model = cls(LinearConfig(**config["linear"]), name=str(config.get("name", "linear")))
-            if model.config.use_text:
-                vocabulary = config["vocabulary"]
-                if not isinstance(vocabulary, list) or not all(isinstance(v, str) for v in vocabulary):
-                    raise ValueError("vocabulary must be a list of strings")
-                model.tfidf_ = TfidfNgrams.from_arrays(config["tfidf"], vocabulary, tensors["idf"])
-            model.coef_ = np.asarray(tensors["coef"], dtype=np.float64)
-            model.intercept_ = float(np.asarray(tensors["intercept"]).ravel()[0])
-            model.count_mean_ = np.asarray(tensors["count_mean"], dtype=np.float64)
-            model.count_scale_ = np.asarray(tensors["count_scale"], dtype=np.float64)
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ModelLoadError(f"{source}: linear model files are inconsistent ({exc})") from None
-        expected = (
-            (len(model.tfidf_.vocabulary_) if model.config.use_text else 0)
-            + (2 if model.config.use_cues else 0)
-            + (len(COUNTS) if model.config.use_counts else 0)
-        )
-        if model.coef_.shape != (expected,) or (
-            model.config.use_text and model.tfidf_.idf_.shape != (len(model.tfidf_.vocabulary_),)
-        ):
-            raise ModelLoadError(f"{source}: coefficient or idf shapes do not match the vocabulary")
-        if model.count_mean_.shape != (len(COUNTS),) or model.count_scale_.shape != (len(COUNTS),):
-            raise ModelLoadError(f"{source}: count scaler has the wrong shape")
+    def from_state(cls, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> LinearClaimsModel:
+        """Rebuild from a folder: settings validated, vocabulary vs idf and coefficients checked, values finite."""
+        state = saved_settings(LinearState, config)
+        model = cls(state.linear, name=state.name)
+        model.training = state.training or {}
+        expected = {"coef", "intercept", "count_mean", "count_scale"} | ({"idf"} if model.config.use_text else set())
+        require(set(tensors) == expected, f"arrays {sorted(tensors)}, expected {sorted(expected)}")
+        require_finite(tensors)
+        if model.config.use_text:
+            model.tfidf_ = model._restored_tfidf(state, tensors["idf"])
+        else:
+            require(state.vocabulary is None and state.tfidf is None, "a model without text has no vocabulary")
+        model.coef_ = require_shape(tensors, "coef", (model.n_features(),)).astype(np.float64)
+        model.intercept_ = float(require_shape(tensors, "intercept", (1,))[0])
+        model.count_mean_ = require_shape(tensors, "count_mean", (len(COUNTS),)).astype(np.float64)
+        model.count_scale_ = require_shape(tensors, "count_scale", (len(COUNTS),)).astype(np.float64)
+        require(bool((model.count_scale_ > 0).all()), "count scales must be positive")
         return model
+
+    def _restored_tfidf(self, state: LinearState, idf: np.ndarray) -> TfidfNgrams:
+        """The vectoriser of a saved text model: one positive idf per distinct, well-formed n-gram."""
+        vocabulary = state.vocabulary
+        require(vocabulary is not None and state.tfidf is not None, "a text model needs 'vocabulary' and 'tfidf'")
+        require(state.tfidf == self._tfidf_settings(), "'tfidf' settings differ from the model's 'linear' settings")
+        require(len(vocabulary) <= self.config.max_features, f"{len(vocabulary):,} n-grams, more than max_features")
+        require(len(set(vocabulary)) == len(vocabulary), "the vocabulary repeats an n-gram")
+        require_shape({"idf": idf}, "idf", (len(vocabulary),))
+        require(bool((idf > 0).all()), "idf values must be positive")
+        try:
+            return TfidfNgrams.from_arrays(state.tfidf, vocabulary, idf)
+        except ValueError as exc:  # an entry that is not 1..ngram_max words
+            raise ModelLoadError(f"model state does not fit: {exc}") from None
+
+
+class LinearState(BaseModel):
+    """``config.json`` of a linear model (format 1 also kept the training summary here)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=100)
+    linear: LinearConfig
+    tfidf: dict[str, Any] | None = None
+    vocabulary: list[str] | None = None
+    training: dict[str, Any] | None = None

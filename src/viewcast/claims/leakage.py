@@ -14,14 +14,13 @@ Each finding comes with a plain sentence on what it means for a reported accurac
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from viewcast.claims.schema import BAN, COUNTS, DURATION, ROW_NUMBER, TEXT, VERIFIED, VIDEO_ID, labels_to_int
-from viewcast.claims.split import study_split
+from viewcast.claims.data import BAN, COUNTS, DURATION, ROW_NUMBER, TEXT, VERIFIED, VIDEO_ID, labels_to_int
+from viewcast.claims.evaluation import study_split
 from viewcast.claims.text import normalise
 
 LEAK_ACCURACY = 0.95  # a one-line rule at least this accurate is a shortcut worth flagging
@@ -30,6 +29,8 @@ MAX_OPENING = 4
 
 @dataclass
 class Finding:
+    """One check of the audit: what was tested, what was found, and what it means for a reported accuracy."""
+
     check: str
     detail: str
     test_accuracy: float | None
@@ -187,7 +188,3 @@ def _id_findings(frame: pd.DataFrame) -> list[Finding]:
             )
         )
     return findings
-
-
-def findings_as_dicts(findings: list[Finding]) -> list[dict[str, Any]]:
-    return [asdict(f) for f in findings]

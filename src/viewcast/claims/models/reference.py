@@ -13,19 +13,20 @@ cross-entropy, batch 16, 20 epochs, and the weights of the epoch with the best v
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import torch
+from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from viewcast.claims.schema import BAN, CLASSES, COUNTS, TEXT, VERIFIED, counts_matrix
+from viewcast.claims.data import BAN, COUNTS, TEXT, VERIFIED, counts_matrix
+from viewcast.claims.models.base import ClaimsModel, saved_settings
 from viewcast.claims.text import tokenize
-from viewcast.errors import ModelLoadError
+from viewcast.io.persist import require, require_finite, require_shape
 from viewcast.nn import TrainConfig, fit
 
-KIND = "claims-reference"
 MAX_TOKENS = 10_000
 SEQUENCE_LENGTH = 20
 PAD, OOV = "", "[UNK]"
@@ -55,9 +56,10 @@ def build_vocabulary(texts: pd.Series, max_tokens: int = MAX_TOKENS) -> list[str
     return [PAD, OOV] + [word for word, _ in ranked[: max_tokens - 2]]
 
 
-class ReferenceClaimsModel:
+class ReferenceClaimsModel(ClaimsModel):
     """The study's network with its preprocessing; ``predict_proba`` takes raw rows."""
 
+    KIND: ClassVar[str] = "claims-reference"
     name = "reference"
 
     def __init__(
@@ -67,6 +69,7 @@ class ReferenceClaimsModel:
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.sequence_length = sequence_length
+        self.training: dict[str, Any] = {}
 
     # -- preprocessing ----------------------------------------------------------------------
     def _ids(self, texts: pd.Series) -> np.ndarray:
@@ -129,11 +132,8 @@ class ReferenceClaimsModel:
         with torch.no_grad():
             return torch.sigmoid(self.net_(*self._tensors(frame))).numpy().astype(np.float64)
 
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        return np.asarray(CLASSES, dtype=object)[(self.predict_proba(frame) >= 0.5).astype(int)]
-
     # -- persistence ------------------------------------------------------------------------
-    def to_saved(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         config = {
             "name": self.name,
             "epochs": self.epochs,
@@ -150,25 +150,62 @@ class ReferenceClaimsModel:
         return config, tensors
 
     @classmethod
-    def from_saved(cls, config: dict[str, Any], tensors: dict[str, np.ndarray], source: str) -> ReferenceClaimsModel:
-        try:
-            model = cls(
-                int(config["epochs"]), int(config["batch_size"]), float(config["learning_rate"]), int(config["sequence_length"])
-            )
-            for key in ("vocabulary", "verified_levels", "ban_levels"):
-                if not isinstance(config[key], list) or not all(isinstance(v, str) for v in config[key]):
-                    raise ValueError(f"{key} must be a list of strings")
-            model.vocabulary_ = config["vocabulary"]
-            model.word_index_ = {w: i for i, w in enumerate(model.vocabulary_)}
-            model.verified_levels_, model.ban_levels_ = config["verified_levels"], config["ban_levels"]
-            model.count_mean_ = np.asarray(tensors["count_mean"], dtype=np.float64)
-            model.count_scale_ = np.asarray(tensors["count_scale"], dtype=np.float64)
+    def from_state(cls, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> ReferenceClaimsModel:
+        """Rebuild from a folder: vocabulary and category levels checked, weights shaped as the network's, finite."""
+        state = saved_settings(ReferenceState, config)
+        require(state.vocabulary[:2] == [PAD, OOV], "the vocabulary must start with the padding and unknown tokens")
+        for name in ("vocabulary", "verified_levels", "ban_levels"):
+            values = getattr(state, name)
+            require(len(set(values)) == len(values), f"{name} repeats an entry")
+        model = cls(state.epochs, state.batch_size, state.learning_rate, state.sequence_length)
+        model.training = state.training or {}
+        model.vocabulary_ = state.vocabulary
+        model.word_index_ = {w: i for i, w in enumerate(model.vocabulary_)}
+        model.verified_levels_, model.ban_levels_ = state.verified_levels, state.ban_levels
+        with torch.random.fork_rng(devices=[]):  # the initial weights are overwritten: leave torch's seed alone
             model.net_ = TwoBranchNet(len(COUNTS) + len(model.verified_levels_) + len(model.ban_levels_), model.sequence_length)
-            state = {k[len("net.") :]: torch.from_numpy(np.array(v)) for k, v in tensors.items() if k.startswith("net.")}
-            model.net_.load_state_dict(state)
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise ModelLoadError(f"{source}: reference model files are inconsistent ({exc})") from None
-        if model.count_mean_.shape != (len(COUNTS),):
-            raise ModelLoadError(f"{source}: count scaler has the wrong shape")
+        expected = {f"net.{key}": tuple(value.shape) for key, value in model.net_.state_dict().items()}
+        expected.update(count_mean=(len(COUNTS),), count_scale=(len(COUNTS),))
+        require(set(tensors) == set(expected), f"arrays {sorted(tensors)}, expected {sorted(expected)}")
+        for name, shape in expected.items():
+            require(
+                np.issubdtype(require_shape(tensors, name, shape).dtype, np.floating), f"array {name!r} is not floating-point"
+            )
+        require_finite(tensors)
+        model.count_mean_ = tensors["count_mean"].astype(np.float64)
+        model.count_scale_ = tensors["count_scale"].astype(np.float64)
+        require(bool((model.count_scale_ > 0).all()), "count scales must be positive")
+        state_dict = {
+            k[len("net.") :]: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in tensors.items() if k.startswith("net.")
+        }
+        model.net_.load_state_dict(state_dict)
         model.net_.eval()
         return model
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "sequence_length": self.sequence_length,
+            "vocabulary_size": len(self.vocabulary_),
+            "verified_levels": self.verified_levels_,
+            "ban_levels": self.ban_levels_,
+        }
+
+
+class ReferenceState(BaseModel):
+    """``config.json`` of a reference network (format 1 also kept the training summary here)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    name: str = Field("reference", max_length=100)
+    epochs: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    learning_rate: float = Field(gt=0)
+    sequence_length: int = Field(ge=1, le=10_000)
+    vocabulary: list[str] = Field(min_length=2, max_length=MAX_TOKENS)
+    verified_levels: list[str] = Field(max_length=1000)
+    ban_levels: list[str] = Field(max_length=1000)
+    history: dict[str, Any] | None = None
+    training: dict[str, Any] | None = None
