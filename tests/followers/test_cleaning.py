@@ -6,11 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from viewcast.followers import FollowersConfig, analyse
-from viewcast.followers.analysis import split_rows
-from viewcast.followers.prepare import choose_baseline, dummy_code, reduce_levels
-from viewcast.followers.preprocess import Preprocessor, fill_value
+from viewcast.followers import STUDY_RECIPE, FollowersConfig, run
+from viewcast.followers.data import clean_table, reduce_levels
+from viewcast.followers.design import choose_baseline, expand, fill_value
+from viewcast.followers.evaluation import split_rows
+from viewcast.followers.fitting import fit_recipe
 from viewcast.synth.videos import RARE_CATEGORIES, RARE_SUBJECTS, generate_videos
+
+
+def study(**options) -> FollowersConfig:
+    """The study's recipe (raw scale, fitted on the training part, mode-filled target), no CV."""
+    return FollowersConfig.parse(STUDY_RECIPE, cv_folds=0, **options)
 
 
 def _common_levels(seed: int = 0, rows: int = 194) -> pd.DataFrame:
@@ -44,15 +50,15 @@ def test_baseline_is_most_frequent_level_ties_alphabetical():
 
 def test_dummies_named_by_level_against_the_baseline():
     levels = pd.DataFrame({"subject": ["data analytics", "cloud", "programming", "cloud"]})
-    dummies, meaning = dummy_code(levels, {"subject": "cloud"})
+    known = {"subject": ["cloud", "data analytics", "programming"]}
+    dummies = expand(pd.DataFrame(index=levels.index), levels, [], [], {}, known, {"subject": "cloud"})
     assert list(dummies.columns) == ["subject_data analytics", "subject_programming"]
-    assert meaning["subject_programming"] == ("subject", "programming", "cloud")
     assert dummies.to_numpy().tolist() == [[1, 0], [0, 0], [0, 1], [0, 0]]
 
 
 def test_analysis_reports_dropped_levels_and_baselines():
     synth = generate_videos(194, 0)
-    result = analyse(synth.frame, FollowersConfig(cv_folds=0))
+    result = run(synth.frame, study())
     dropped = {(d["column"], d["level"]): d["rows"] for d in result.cleaning["dropped_levels"]}
     assert dropped == {**{("category", k): v for k, v in RARE_CATEGORIES.items()},
                        **{("subject", k): v for k, v in RARE_SUBJECTS.items()}}  # fmt: skip
@@ -80,17 +86,27 @@ def test_mode_breaks_ties_with_smallest_value_mean_and_median():
     assert fill_value(pd.Series([1.0, 2.0, 6.0]), "median") == 2.0
 
 
-def test_preprocessor_learns_from_training_rows_only():
-    X_train = pd.DataFrame({"w": [10.0, np.nan, 20.0, 30.0], "d": [1.0, 0.0, 1.0, 0.0]})
-    y_train = pd.Series([5.0, 7.0, np.nan, 7.0], name="t")
-    prep = Preprocessor({"w": "mean", "t": "mode"}, target="t").fit(X_train, y_train)
-    assert prep.fill_ == {"w": 20.0} and prep.target_fill_ == 7.0
-    X_test = pd.DataFrame({"w": [np.nan, 1000.0], "d": [1.0, 1.0]})
-    test = prep.transform(X_test)
-    train_filled = pd.Series([10.0, 20.0, 20.0, 30.0])
-    assert test["w"].tolist() == pytest.approx([0.0, (1000 - 20) / train_filled.std(ddof=0)])
-    assert list(test.columns) == ["const", "w", "d"]
-    assert prep.transform_target(pd.Series([np.nan, 1.0])).tolist() == pytest.approx([np.log(8.0), np.log(2.0)])
+def test_design_learns_fills_and_scaling_from_the_rows_it_fits():
+    frame = pd.DataFrame(
+        {
+            "w": [10, 0, 20, 30, 0, 1000, 40, 5],
+            "d": [1, 0, 1, 0, 3, 1, 2, 2],
+            "t": [5, 7, 0, 7, 9, 0, 4, 6],
+        }
+    )
+    config = FollowersConfig(target="t", missing_zero={"w": "mean", "t": "mode"}, scale="raw", cv_folds=0)
+    table = clean_table(frame, config)
+    fit = fit_recipe(table, np.arange(5), "raw", config)  # rows 0-4: w recorded 10, 20, 30 -> fill 20
+    assert fit.design.fills == {"w": 20.0} and fit.target_fill == 7.0
+    train_filled = pd.Series([10.0, 20.0, 20.0, 30.0, 20.0])
+    assert fit.design.mean[0] == pytest.approx(train_filled.mean())
+    assert fit.design.scale[0] == pytest.approx(train_filled.std(ddof=0))
+    other = fit.design.matrix(pd.DataFrame({"w": [np.nan, 1000.0], "d": [1.0, 1.0]}), pd.DataFrame(index=[0, 1]))
+    assert list(other.columns) == ["const", "w", "d"]
+    assert other["w"].tolist() == pytest.approx(
+        [(20 - train_filled.mean()) / train_filled.std(ddof=0), (1000 - train_filled.mean()) / train_filled.std(ddof=0)]
+    )
+    assert fit.y.tolist() == pytest.approx(np.log1p([5.0, 7.0, 7.0, 7.0, 9.0]))
 
 
 def test_imputation_statistics_come_from_the_training_part():
@@ -98,13 +114,13 @@ def test_imputation_statistics_come_from_the_training_part():
     train, test = split_rows(len(frame), 0.2, seed=0)
     watched = frame["watchedFullVideo"].astype(float)
     followers = frame["newFollowers"]
-    result = analyse(frame, FollowersConfig(cv_folds=0))
+    result = run(frame, study())
     imputed = result.cleaning["imputed"]
     train_watched = watched.iloc[train][watched.iloc[train] > 0]
     assert imputed["watchedFullVideo"]["fill_value"] == pytest.approx(train_watched.mean())
     assert imputed["watchedFullVideo"]["fill_value"] != pytest.approx(watched[watched > 0].mean())
-    assert imputed["watchedFullVideo"]["train"] == int((watched.iloc[train] == 0).sum())
-    assert imputed["watchedFullVideo"]["test"] == int((watched.iloc[test] == 0).sum())
+    assert imputed["watchedFullVideo"]["cells"] == int((watched.iloc[train] == 0).sum())
+    assert int((watched.iloc[test] == 0).sum()) > 0  # the test part has missing cells too, filled the same way
     train_followers = followers.iloc[train][followers.iloc[train] > 0]
     assert imputed["newFollowers"]["fill_value"] == fill_value(train_followers.astype(float), "mode")
 
@@ -116,8 +132,8 @@ def test_changing_test_rows_leaves_the_fit_unchanged():
     altered = frame.copy()
     for column in ("watchedFullVideo", "views", "length", "newFollowers"):
         altered.loc[test, column] = altered.loc[test, column] * 3 + 7
-    base = analyse(frame, FollowersConfig(cv_folds=0)).coefficients
-    moved = analyse(altered, FollowersConfig(cv_folds=0)).coefficients
+    base = run(frame, study()).coefficients
+    moved = run(altered, study()).coefficients
     pd.testing.assert_frame_equal(base, moved)
 
 
@@ -125,8 +141,8 @@ def test_drop_and_none_strategies():
     frame = _common_levels(seed=2)
     zeros = int((frame["newFollowers"] == 0).sum())
     assert zeros > 0
-    config = FollowersConfig(missing_zero={"newFollowers": "drop", "watchedFullVideo": "none"}, cv_folds=0)
-    result = analyse(frame, config)
+    config = study(missing_zero={"newFollowers": "drop", "watchedFullVideo": "none"})
+    result = run(frame, config)
     assert result.cleaning["rows_used"] == len(frame) - zeros
     assert result.cleaning["dropped_missing"] == {"newFollowers": zeros}
     assert result.cleaning["imputed"] == {}
@@ -137,8 +153,8 @@ def test_drop_and_none_strategies():
 def test_blank_cells_count_as_missing_where_zeros_do():
     frame = _common_levels(seed=3).astype(str)
     frame.loc[frame["watchedFullVideo"] == "0.0", "watchedFullVideo"] = ""
-    blank = analyse(frame, FollowersConfig(cv_folds=0)).coefficients
-    zero = analyse(_common_levels(seed=3), FollowersConfig(cv_folds=0)).coefficients
+    blank = run(frame, study()).coefficients
+    zero = run(_common_levels(seed=3), study()).coefficients
     pd.testing.assert_frame_equal(blank, zero)
 
 
@@ -146,20 +162,19 @@ def test_column_map_renames_a_real_export():
     frame = _common_levels(seed=4)
     studio = frame.rename(columns={"views": "Video views", "newFollowers": "New followers", "subject": "Topic"})
     column_map = {"video views": "views", "New followers": "newFollowers", "Topic": "subject"}
-    config = FollowersConfig(column_map=column_map, cv_folds=0)
-    mapped = analyse(studio, config)
-    pd.testing.assert_frame_equal(mapped.coefficients, analyse(frame, FollowersConfig(cv_folds=0)).coefficients)
+    mapped = run(studio, study(column_map=column_map))
+    pd.testing.assert_frame_equal(mapped.coefficients, run(frame, study()).coefficients)
     assert mapped.cleaning["renamed"] == {"Video views": "views", "New followers": "newFollowers", "Topic": "subject"}
 
 
 def test_ignore_and_other_target():
     frame = _common_levels(seed=5)
-    result = analyse(frame, FollowersConfig(ignore=["totalPlayTime", "forYouPct"], target="shares", cv_folds=0))
+    result = run(frame, study(ignore=["totalPlayTime", "forYouPct"], target="shares"))
     assert "totalPlayTime" not in result.coefficients.index and "shares" not in result.coefficients.index
     assert "newFollowers" in result.coefficients.index  # an ordinary predictor now (imputed by mode)
     assert result.cleaning["ignored"] == ["totalPlayTime", "forYouPct", "date"]
     # ignoring a column the study imputes drops its default imputation instead of failing
-    without = analyse(frame, FollowersConfig(ignore=["watchedFullVideo"], cv_folds=0))
+    without = run(frame, study(ignore=["watchedFullVideo"]))
     assert set(without.cleaning["imputed"]) == {"newFollowers"}
 
 
@@ -168,7 +183,7 @@ def test_rows_dropped_for_missing_values_go_before_level_counting():
     rows = frame.index[frame["newFollowers"] > 0][:6]
     frame.loc[rows, "category"] = "Shorts"
     frame.loc[rows[0], "newFollowers"] = 0
-    kept = analyse(frame, FollowersConfig(cv_folds=0))
+    kept = run(frame, study())
     assert "category_Shorts" in kept.coefficients.index  # 6 rows, the zero imputed
-    dropped = analyse(frame, FollowersConfig(missing_zero={"newFollowers": "drop"}, cv_folds=0))
+    dropped = run(frame, study(missing_zero={"newFollowers": "drop"}))
     assert {"column": "category", "level": "Shorts", "rows": 5} in dropped.cleaning["dropped_levels"]

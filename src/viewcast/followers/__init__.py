@@ -1,19 +1,31 @@
-"""Follower drivers: which kinds of videos bring new followers (OLS on per-video analytics).
+"""Follower drivers: which kinds of videos bring new followers, and what the next one may bring.
 
-``analyse(frame, FollowersConfig(...)) -> FollowersResult`` is the whole analysis as a pure
-function; ``FollowersResult.save(dir)`` writes its tables, figures and report. The names are
-imported lazily so that ``viewcast --help`` (which imports ``viewcast.cli.followers``) stays fast.
+``run(data, FollowersConfig(...)) -> FollowersResult`` is the whole analysis as a pure function
+(``viewcast.followers(data, **options)`` from the notebook); ``result.save(dir)`` writes its
+tables, figures and report, ``result.model.save(dir)`` the planner, and
+``predict(model, planned)`` answers planned videos. Names are imported lazily so that
+``viewcast --help`` stays fast.
+
+Importing this package makes Python set ``viewcast.followers`` to the package itself, replacing
+the API function of the same name; so the package is callable and does what that function does.
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "analyse": "viewcast.followers.analysis",
+    "run": "viewcast.followers.pipeline",
+    "predict": "viewcast.followers.pipeline",
     "FollowersConfig": "viewcast.followers.config",
+    "STUDY_RECIPE": "viewcast.followers.config",
     "FollowersResult": "viewcast.followers.result",
+    "FollowersModel": "viewcast.followers.model",
+    "PlannedVideo": "viewcast.followers.planned",
+    "PlannedAnswer": "viewcast.followers.planned",
 }
 __all__ = list(_EXPORTS)
 
@@ -22,3 +34,15 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'viewcast.followers' has no attribute {name!r}")
+
+
+class _CallablePackage(types.ModuleType):
+    def __call__(self, data: Any, config: Any = None, /, **options: Any) -> Any:
+        """``viewcast.followers(data, **options)``: see :func:`viewcast.followers.pipeline.run`."""
+        from viewcast.followers.config import FollowersConfig
+        from viewcast.followers.pipeline import run
+
+        return run(data, FollowersConfig.parse(config, **options))
+
+
+sys.modules[__name__].__class__ = _CallablePackage

@@ -1,4 +1,4 @@
-"""The fitted analysis and the files it writes (CSV, JSON, three figures, one HTML report)."""
+"""What ``run`` found, as strict JSON and as a folder of files (CSV, JSON, figures, one HTML report)."""
 
 from __future__ import annotations
 
@@ -11,65 +11,71 @@ import numpy as np
 import pandas as pd
 
 from viewcast.followers.config import STUDY_FIGURES, FollowersConfig
+from viewcast.followers.model import FollowersModel
+from viewcast.io.jsonable import to_jsonable
+from viewcast.io.outputs import output_folder
 
-OUTPUTS = ("coefficients.csv", "metrics.json", "residuals.png", "qq.png", "coefficients.png", "report.html")
+OUTPUTS = (
+    "coefficients.csv",
+    "what_if.csv",
+    "metrics.json",
+    "residuals.png",
+    "qq.png",
+    "coefficients.png",
+    "report.html",
+)
 
 
 @dataclass
 class FollowersResult:
-    """Everything ``analyse`` found; trailing-underscore fields are the fitted objects behind it."""
+    """Everything ``run`` found; trailing-underscore fields feed the figures only."""
 
     config: FollowersConfig
     source: str
     coefficients: pd.DataFrame  # index: term (``const`` first); see docs/followers.md for columns
     metrics: dict[str, Any]
+    scale_comparison: dict[str, dict]  # scale -> its CV figures
+    aliases: list[dict]  # dropped aliased terms
     cleaning: dict[str, Any]
-    drivers: dict[str, list[str]]
+    drivers: dict[str, list[str]]  # "positive"/"negative" -> sentences
+    notes: list[str]  # decisions taken: scale, aliases, standard errors
     warnings: list[str]
-    results_: Any  # statsmodels RegressionResults on the standardised training design
-    design_: pd.DataFrame  # that design: ``const`` + standardised predictors
-    target_: pd.Series  # log1p(target) of the training rows
+    what_if: pd.DataFrame  # length x levels -> expected new followers and 95% interval
+    model: FollowersModel
+    fitted_log_: np.ndarray
+    residuals_log_: np.ndarray
     test_actual_log_: np.ndarray
     test_predicted_log_: np.ndarray
+    summary_text_: str = ""  # statsmodels' own summary of the reported fit
 
-    def summary(self) -> dict[str, Any]:
-        """The JSON document of ``metrics.json``."""
-        return {
-            "source": self.source,
-            "metrics": self.metrics,
-            "study": STUDY_FIGURES,
-            "cleaning": self.cleaning,
-            "drivers": self.drivers,
-            "warnings": self.warnings,
-            "config": self.config.model_dump(),
-        }
-
-    def save(self, out_dir: str | os.PathLike[str]) -> list[Path]:
-        """Write the outputs into ``out_dir``; figures are drawn once and embedded in the report."""
-        from viewcast.atomic import save_figure, write_csv, write_json
-        from viewcast.followers import plots
-        from viewcast.report.html import embed_png, write_report
-
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        write_csv(out / "coefficients.csv", self.coefficients.reset_index())
-        write_json(out / "metrics.json", self.summary())
-        resid = np.asarray(self.results_.resid, float)
-        save_figure(
-            out / "residuals.png",
-            plots.residuals_figure(
-                np.asarray(self.results_.fittedvalues, float), resid, self.test_predicted_log_, self.test_actual_log_
-            ),
+    def to_dict(self) -> dict[str, Any]:
+        """Strict-JSON summary (the content of ``metrics.json``)."""
+        return to_jsonable(
+            {
+                "source": self.source,
+                "metrics": self.metrics,
+                "scale": {"chosen": self.metrics["scale"], "cv": self.scale_comparison},
+                "aliases": self.aliases,
+                "drivers": self.drivers,
+                "notes": self.notes,
+                "warnings": self.warnings,
+                "coefficients": self.coefficients.reset_index().to_dict("records"),
+                "what_if": self.what_if.to_dict("records"),
+                "cleaning": self.cleaning,
+                "model": self.model.describe(),
+                "study": STUDY_FIGURES,
+                "config": self.config.model_dump(),
+            }
         )
-        save_figure(out / "qq.png", plots.qq_figure(resid))
-        save_figure(out / "coefficients.png", plots.coefficients_figure(self.coefficients, 1 - self.config.alpha))
-        write_report(
-            out / "report.html",
-            "followers.html",
-            result=self,
-            study=STUDY_FIGURES,
-            summary_text=str(self.results_.summary()),
-            rows=self.coefficients.reset_index().to_dict("records"),
-            images={name: embed_png(out / f"{name}.png") for name in ("residuals", "qq", "coefficients")},
-        )
-        return [out / name for name in OUTPUTS]
+
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write the outputs into ``directory`` (whole or not at all); figures are embedded in the report."""
+        from viewcast.followers import report
+
+        with output_folder(directory, kind="followers") as out:
+            out.csv("coefficients.csv", self.coefficients.reset_index())
+            out.csv("what_if.csv", self.what_if)
+            out.json("metrics.json", self.to_dict())
+            images = {name: out.figure(f"{name}.png", figure) for name, figure in report.figures(self).items()}
+            out.text("report.html", report.html(self, images))
+        return Path(directory)
