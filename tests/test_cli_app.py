@@ -15,6 +15,8 @@ def test_api_parameters_become_flags():
     assert flag("capacity.headroom") == "--headroom"
     assert flag("save_model") == "--save-model"
     assert flag("data") == "DATA"
+    assert flag("missing_zero.views") == "--missing-zero views"
+    assert flag("no_such_option") == "--no-such-option"
     assert ConfigError("must be > 0", param="capacity.headroom").render(flag) == "--headroom: must be > 0"
     assert str(ConfigError("must be > 0", param="capacity.headroom")) == "capacity.headroom: must be > 0"
 

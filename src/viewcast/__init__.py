@@ -18,6 +18,7 @@ viewcast`` and ``viewcast --help`` stay fast.
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from viewcast._version import __version__
@@ -42,26 +43,17 @@ def forecast(data: Any, config: Any = None, /, **options: Any) -> ForecastResult
 
 def followers(data: Any, config: Any = None, /, **options: Any) -> FollowersResult:
     """Which videos bring followers: OLS with a plain-language reading (options: :class:`FollowersConfig`)."""
-    from viewcast.followers.config import FollowersConfig
-    from viewcast.followers.pipeline import run
-
-    return run(data, FollowersConfig.parse(config, **options))
+    return import_module("viewcast.followers")(data, config, **options)
 
 
 def claims(data: Any, config: Any = None, /, **options: Any) -> ClaimsResult:
     """Train a claim-vs-opinion classifier on labelled videos (options: :class:`ClaimsConfig`)."""
-    from viewcast.claims.config import ClaimsConfig
-    from viewcast.claims.pipeline import run
-
-    return run(data, ClaimsConfig.parse(config, **options))
+    return import_module("viewcast.claims")(data, config, **options)
 
 
 def popularity(data: Any, config: Any = None, /, **options: Any) -> PopularityResult:
     """Per-slot content popularity from request logs, judged as a cache (options: :class:`PopularityConfig`)."""
-    from viewcast.popularity.config import PopularityConfig
-    from viewcast.popularity.pipeline import run
-
-    return run(data, PopularityConfig.parse(config, **options))
+    return import_module("viewcast.popularity")(data, config, **options)
 
 
 def load_model(directory: Any) -> Any:

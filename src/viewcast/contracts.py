@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
@@ -90,3 +92,20 @@ class Model(Protocol):
     def describe(self) -> dict[str, Any]:
         """Name, settings and training metrics for listings (the service's /v1/models)."""
         ...
+
+
+class AnalysisPackage(ModuleType):
+    """An analysis package that is also its API function: ``viewcast.claims(data, **options)``.
+
+    ``viewcast/__init__.py`` defines ``claims()``, ``followers()`` and ``popularity()``, but
+    importing any ``viewcast.claims.*`` module makes Python rebind ``viewcast.claims`` to the
+    package. So each of these packages sets ``sys.modules[__name__].__class__ = AnalysisPackage``
+    and names its config class in ``CONFIG``; calling the package runs the analysis exactly as the
+    function does (``<package>.pipeline.run(data, <CONFIG>.parse(config, **options))``).
+    """
+
+    CONFIG: str
+
+    def __call__(self, data: Any, config: Any = None, /, **options: Any) -> Any:
+        config_class = getattr(import_module(f"{self.__name__}.config"), self.CONFIG)
+        return import_module(f"{self.__name__}.pipeline").run(data, config_class.parse(config, **options))

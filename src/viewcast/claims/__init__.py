@@ -15,17 +15,8 @@ that, calling the package does exactly what the function does.
 from __future__ import annotations
 
 import sys
-from types import ModuleType
-from typing import Any
 
+from viewcast.contracts import AnalysisPackage
 
-class _CallablePackage(ModuleType):
-    def __call__(self, data: Any, config: Any = None, /, **options: Any) -> Any:
-        """Train a claim-vs-opinion classifier on labelled videos (options: ``ClaimsConfig``)."""
-        from viewcast.claims.config import ClaimsConfig
-        from viewcast.claims.pipeline import run
-
-        return run(data, ClaimsConfig.parse(config, **options))
-
-
-sys.modules[__name__].__class__ = _CallablePackage
+CONFIG = "ClaimsConfig"
+sys.modules[__name__].__class__ = AnalysisPackage

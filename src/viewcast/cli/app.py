@@ -13,6 +13,7 @@ imports happen inside the command functions so that ``--help`` is instant.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -57,17 +58,39 @@ def _root(
 
 
 def flag(param: str) -> str:
-    """An API parameter as the command line spells it: ``capacity.headroom`` -> ``--headroom``."""
-    name = param.rsplit(".", 1)[-1]
-    if name == "data":
+    """An API parameter as the command line spells it.
+
+    The innermost part that is a flag of some command names it (``capacity.headroom`` ->
+    ``--headroom``); the parts after it say which entry (``missing_zero.views`` ->
+    ``--missing-zero views``).
+    """
+    parts = param.split(".")
+    if parts == ["data"]:
         return "DATA"
-    return "--" + name.replace("_", "-")
+    known = _known_flags()
+    for i in range(len(parts) - 1, -1, -1):
+        candidate = "--" + parts[i].replace("_", "-")
+        if candidate in known:
+            return " ".join([candidate, *parts[i + 1 :]])
+    return "--" + parts[0].replace("_", "-") + "".join(f" {part}" for part in parts[1:])
+
+
+@functools.cache
+def _known_flags() -> frozenset[str]:
+    """Every long option of every command (walked once from the click command tree)."""
+    found: set[str] = set()
+    stack = [typer.main.get_command(app)]
+    while stack:
+        command = stack.pop()
+        found.update(opt for param in command.params for opt in getattr(param, "opts", ()) if opt.startswith("--"))
+        stack.extend(getattr(command, "commands", {}).values())
+    return frozenset(found)
 
 
 def _register_commands() -> None:
-    from viewcast.cli import claims, followers, forecast, popularity
+    from viewcast.cli import claims, followers, forecast, popularity, serve
 
-    for module in (forecast, followers, claims, popularity):
+    for module in (forecast, followers, claims, popularity, serve):
         module.register(app, synth_app)
 
 

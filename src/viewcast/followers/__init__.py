@@ -13,9 +13,10 @@ the API function of the same name; so the package is callable and does what that
 from __future__ import annotations
 
 import sys
-import types
 from importlib import import_module
 from typing import Any
+
+from viewcast.contracts import AnalysisPackage
 
 _EXPORTS = {
     "run": "viewcast.followers.pipeline",
@@ -36,13 +37,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'viewcast.followers' has no attribute {name!r}")
 
 
-class _CallablePackage(types.ModuleType):
-    def __call__(self, data: Any, config: Any = None, /, **options: Any) -> Any:
-        """``viewcast.followers(data, **options)``: see :func:`viewcast.followers.pipeline.run`."""
-        from viewcast.followers.config import FollowersConfig
-        from viewcast.followers.pipeline import run
-
-        return run(data, FollowersConfig.parse(config, **options))
-
-
-sys.modules[__name__].__class__ = _CallablePackage
+CONFIG = "FollowersConfig"
+sys.modules[__name__].__class__ = AnalysisPackage
