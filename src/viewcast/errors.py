@@ -60,6 +60,4 @@ class NotFoundError(ViewcastError):
 
 
 class LimitError(ViewcastError):
-    """A request is larger than a stated cap (series, horizon, batch size)."""
-
-    status = 413
+    """A value or a request is beyond a stated cap (series per request, servers per day...)."""

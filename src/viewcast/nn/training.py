@@ -69,11 +69,18 @@ class TrainHistory:
         }
 
 
+def configure_threads(threads: int | None = None) -> int:
+    """Set torch's thread count: ``threads``, else ``VIEWCAST_TORCH_THREADS``, else 1."""
+    if threads is None:
+        setting = os.environ.get("VIEWCAST_TORCH_THREADS", "1")
+        threads = int(setting) if setting.strip().isdigit() else 1
+    torch.set_num_threads(max(1, threads))
+    return max(1, threads)
+
+
 def configure_torch(seed: int, threads: int | None = None) -> None:
     """Seed every RNG that training touches and set the torch thread count."""
-    if threads is None:
-        threads = int(os.environ.get("VIEWCAST_TORCH_THREADS", "1"))
-    torch.set_num_threads(max(1, threads))
+    configure_threads(threads)
     random.seed(seed)
     np.random.seed(seed % (2**32))
     torch.manual_seed(seed)
