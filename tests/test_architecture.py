@@ -13,6 +13,7 @@ SHARED = (
     "viewcast._version",
     "viewcast.errors",
     "viewcast.contracts",
+    "viewcast.compute",
     "viewcast.io",
     "viewcast.nn",
     "viewcast.report",
