@@ -11,8 +11,13 @@ ANALYSIS = "forecast"
 
 
 def _history():
-    """The history every forecast fixture was fitted to (tests/fixtures/make_forecast_fixtures.py)."""
+    """The history the older forecast fixtures were fitted to (tests/fixtures/make_forecast_fixtures.py)."""
     return to_long({"a": ets_series(80, seed=3), "b": ets_series(80, seed=4)})
+
+
+def _combination_history():
+    """The history of the combination fixture (tests/fixtures/forecast_make_fixture.py)."""
+    return to_long({f"c{i}": ets_series(200, seed=20 + i) for i in range(3)})
 
 
 def analysis_case(tmp_path: Path):
@@ -20,11 +25,16 @@ def analysis_case(tmp_path: Path):
 
 
 def model_cases(tmp_path: Path) -> list[dict]:
-    result = viewcast.forecast(_history(), horizon=7, model="ets", by="creator", progress=False)
-    return [{"kind": "forecast", "model": result.model, "request": {"history": _history().to_dict("records"), "horizon": 5}}]
+    """The kind ``forecast`` as ``auto`` makes it: every member kind, LightGBM included."""
+    result = viewcast.forecast(_combination_history(), horizon=7, by="creator", progress=False)
+    request = {"history": _combination_history().to_dict("records"), "horizon": 5, "quantiles": [0.99]}
+    return [{"kind": "forecast", "model": result.model, "request": request}]
 
 
 FIXTURES = {
-    folder: {"history": _history(), "horizon": 7}
-    for folder in ("forecast_ets_model", "forecast_lstm_model", "forecast_ensemble_model_v2", "forecast_lstm_model_v2")
+    **{
+        folder: {"history": _history(), "horizon": 7}
+        for folder in ("forecast_ets_model", "forecast_lstm_model", "forecast_ensemble_model_v2", "forecast_lstm_model_v2")
+    },
+    "forecast_combination_model": {"history": _combination_history(), "horizon": 7, "quantiles": [0.99]},
 }

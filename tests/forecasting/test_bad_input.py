@@ -91,8 +91,22 @@ def _viewcast_out_holding_data(ws: Workspace) -> list[str]:
     return ["forecast", data, "--out", out]
 
 
-def _invert_bands(config: dict) -> None:
-    config["calibration"]["quantiles"]["95"] = [3.0, -3.0]
+def _invert_tails(config: dict) -> None:
+    config["engine"]["calibration"]["tails"] = [[0.025, 0.05]]
+
+
+def _lgbm_text(ws: Workspace) -> list[str]:
+    folder = Path(shutil.copytree(FIXTURES / "forecast_combination_model", ws.root / "combined"))
+    ws.edit_config(folder, lambda c: c["engine"]["global"]["lgbm"].update(model="tree\nnum_leaves=31\n"))
+    return ws.forecast("--by", "creator", "--load-model", folder)
+
+
+def _unequal_weights(ws: Workspace) -> list[str]:
+    tensors = load_file(ws.model / "weights.safetensors")
+    tensors["weights"] = tensors["weights"] * 2
+    save_file(tensors, str(ws.model / "weights.safetensors"))
+    ws.rehash(ws.model)
+    return ws.forecast("--by", "creator", "--load-model", ws.model)
 
 
 CASES: dict[str, tuple] = {
@@ -140,14 +154,23 @@ CASES: dict[str, tuple] = {
     ),
     "load-model rehashed with a third series": (
         _edited(lambda c: c["series"].append("3")),
-        r"3 series but 2 fitted seasonal_naive models",
+        r"array 'weights' has shape \(2, 1\), expected \(3, 1\)",
     ),
     "load-model rehashed with one series": (
         _edited(lambda c: c["series"].pop()),
-        r"1 series but 2 fitted seasonal_naive models",
+        r"array 'weights' has shape \(2, 1\), expected \(1, 1\)",
     ),
-    "load-model rehashed unknown model": (_edited(lambda c: c.update(model="prophet")), r"'prophet' is not one of"),
-    "load-model rehashed inverted bands": (_edited(_invert_bands), r"lower bound above its upper"),
+    "load-model rehashed unknown member": (
+        _edited(lambda c: c["engine"].update(members=["prophet"])),
+        r"members \['prophet'\] are not models of the pool",
+    ),
+    "load-model rehashed model name": (
+        _edited(lambda c: c.update(model="ets")),
+        r"named 'ets' but its members make 'seasonal_naive'",
+    ),
+    "load-model rehashed bad tails": (_edited(_invert_tails), r"tail anchors"),
+    "load-model rehashed weights": (_unequal_weights, r"shares summing to 1"),
+    "load-model rehashed LightGBM text": (_lgbm_text, r"LightGBM model does not parse"),
     "load-model rehashed options": (
         _edited(lambda c: c["forecast_config"]["capacity"].update(headroom=-1)),
         r"saved forecast options are invalid",
@@ -165,7 +188,7 @@ CASES: dict[str, tuple] = {
     ),
     "load-model history too short": (
         lambda ws: ws.forecast_file("short.csv", STUDY + _rows(5, 2), "--load-model", ws.model),
-        r"seasonal_naive model forecasts from the last 8 days of every series",
+        r"seasonal_naive model forecasts from the last 7 days of every series",
     ),
     # --- data --------------------------------------------------------------------------------
     "data missing": (lambda ws: ["forecast", ws.root / "none.csv", "--out", ws.root / "out"], r"views file not found"),
@@ -238,7 +261,11 @@ CASES: dict[str, tuple] = {
     ),
     "history too short for any model": (
         lambda ws: ws.forecast_file("v.csv", STUDY + _rows(10), "--horizon", "7"),
-        r"history too short: the shortest series has 10 days; at least 15",
+        r"history too short: the longest series has 10 days; a forecast needs at least 15",
+    ),
+    "LightGBM alone on one series": (
+        lambda ws: ws.forecast_file("v.csv", STUDY + _rows(300), "--model", "lgbm"),
+        r"--model: model lgbm learns across series",
     ),
     "capacity beyond any fleet": (
         lambda ws: ws.forecast_file(
@@ -258,7 +285,11 @@ CASES: dict[str, tuple] = {
     "headroom -1": (lambda ws: ws.forecast("--headroom", "-1"), r"--headroom: .*greater than or equal to 0"),
     "views per server-day 0": (lambda ws: ws.forecast("--views-per-server-day", "0"), r"--views-per-server-day: "),
     "by nosuch": (lambda ws: ws.forecast("--by", "nosuch"), r"--by: Input should be 'total', 'category' or 'creator'"),
-    "model nosuch": (lambda ws: ws.forecast("--model", "nosuch"), r"--model: Input should be 'auto', 'lstm'"),
+    "model nosuch": (lambda ws: ws.forecast("--model", "nosuch"), r"--model: Input should be 'auto', 'seasonal_naive'"),
+    "model ensemble (gone)": (
+        lambda ws: ws.forecast("--model", "ensemble"),
+        r"--model: Input should be 'auto', 'seasonal_naive'",
+    ),
     "fill-gaps nosuch": (lambda ws: ws.forecast("--fill-gaps", "nosuch"), r"--fill-gaps: Input should be"),
     "backtest windows 0": (lambda ws: ws.forecast("--backtest-windows", "0"), r"--backtest-windows: "),
     "threads 0": (lambda ws: ws.forecast("--threads", "0"), r"--threads: "),

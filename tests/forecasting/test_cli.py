@@ -17,14 +17,14 @@ def test_forecast_writes_every_output_and_the_saved_model_repeats_it(tmp_path, r
     args = ("--model", "theta", "--by", "category", "--views-per-server-day", "1000000")
     code, stdout, err = run_cli("forecast", data, "--out", out, "--save-model", model, *args)
     assert code == 0, err
-    assert "Chosen model: theta" in stdout and "Servers needed: peak" in stdout and f"Model saved: {model}" in stdout
-    for name in ("forecast.csv", "metrics.json", "forecast.png", "capacity.png", "backtest.png", "report.html"):
+    assert "Model: theta" in stdout and "Servers needed: peak" in stdout and f"Model saved: {model}" in stdout
+    for name in ("forecast.csv", "weights.csv", "metrics.json", "forecast.png", "capacity.png", "backtest.png", "report.html"):
         assert (out / name).stat().st_size > 0, name
     forecast = pd.read_csv(out / "forecast.csv")
     assert list(forecast.columns) == ["series", "date", "point", "lo80", "hi80", "lo95", "hi95"]
     assert forecast["date"].min() == 61 and forecast["date"].max() == 90
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["chosen_model"] == "theta" and set(metrics["backtest"]["models"]) == {"theta", "seasonal_naive"}
+    assert metrics["chosen_model"] == "theta" and list(metrics["backtest"]["members"]) == ["theta"]
     assert metrics["capacity_plan"]["assumptions"]["views_per_server_day"] == 1_000_000
     assert metrics["next_total"]["hi95"] >= metrics["next_total"]["point"]
     html = (out / "report.html").read_text()
@@ -43,12 +43,14 @@ def test_forecast_writes_every_output_and_the_saved_model_repeats_it(tmp_path, r
     assert len(pd.read_csv(out / "forecast.csv")) == 7 and "loss.png" not in {p.name for p in out.iterdir()}
 
 
-def test_demo_forecasts_the_bundled_sample(tmp_path, run_cli):
+def test_demo_forecasts_the_bundled_sample_and_shows_the_studys_lstm(tmp_path, run_cli):
     code, stdout, err = run_cli("demo", "--out", tmp_path / "demo")
     assert code == 0, err
     assert "Sample data: influencers_sample.csv" in stdout and "Next 30 days:" in stdout
+    assert "Model: per-series combination of seasonal_naive, ets, dot, mstl" in stdout
     metrics = json.loads((tmp_path / "demo" / "metrics.json").read_text())
     assert metrics["horizon"] == 30 and metrics["series"] == 1 and metrics["lstm_train_test"]["train"]["windows"] > 0
+    assert metrics["chosen_model"] == "combination" and "lstm" in metrics["backtest"]["reported_only"]
     assert (tmp_path / "demo" / "loss.png").exists()
 
 

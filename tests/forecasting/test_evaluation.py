@@ -1,4 +1,4 @@
-"""Backtest plan and routine, metrics, the selection rule, candidate models and conformal intervals."""
+"""Backtest origins, scales, combination weights and the conformal calibration (bands at any probability)."""
 
 from __future__ import annotations
 
@@ -6,151 +6,171 @@ import numpy as np
 import pytest
 
 from viewcast.errors import DataValidationError, ModelLoadError
-from viewcast.forecasting.config import ForecastConfig
-from viewcast.forecasting.evaluation.backtest import BacktestPlan, BacktestResult, ModelBacktest, plan_backtest, run_backtest
-from viewcast.forecasting.evaluation.intervals import Calibration, bands, calibrate
-from viewcast.forecasting.evaluation.metrics import mase, seasonal_scale, smape
-from viewcast.forecasting.evaluation.selection import LARGE_PANEL, candidates, one_standard_error
-from viewcast.forecasting.models import model_class
-from viewcast.forecasting.models.ensemble import Ensemble
-from viewcast.forecasting.panel import Panel
-from viewcast.synth.series import ar2_series, ets_series
+from viewcast.forecasting.evaluation.intervals import (
+    SERIES_TAILS,
+    TOTAL_TAILS,
+    ConformalCalibration,
+    conformal_order_statistic,
+)
+from viewcast.forecasting.evaluation.metrics import geometric_mean, relative_mae, seasonal_scale
+from viewcast.forecasting.evaluation.origins import CALENDAR_OFFSETS, MIN_TRAIN, plan_origins, recent_scale, windows
+from viewcast.forecasting.evaluation.weights import backtest_mae, combine, inverse_error_weights
 
 
-def _panel(values):
-    return Panel([f"s{i}" for i in range(len(values))], np.zeros(len(values), dtype=np.int64), list(values))
+# --- origins ----------------------------------------------------------------------------------------
+def test_long_histories_get_twelve_weekly_origins_and_last_years_weeks():
+    plan = plan_origins(np.array([760, 500, 100]), horizon=30, longest_lag=0, max_origins=12)
+    assert (plan.window, plan.steps, plan.notes) == (30, 30, ())
+    assert plan.backtest == tuple(30 + 7 * j for j in range(12)) and plan.calendar == CALENDAR_OFFSETS
+    lengths = plan.prefix_lengths(np.array([760, 500, 100]))
+    assert lengths[0].tolist() == [760 - d for d in plan.offsets]
+    assert lengths[2, :12].tolist() == [100 - d if 100 - d >= MIN_TRAIN else 0 for d in plan.backtest]
+    assert (lengths[2, 12:] == 0).all()  # too young for last year's weeks
+    assert (lengths[1, 12:] > 0).all()  # 500 days >= a year and 90 days
 
 
-def _stats(*names):
-    return [model_class(n)() for n in names]
+def test_short_histories_get_shorter_windows_and_say_so():
+    plan = plan_origins(np.array([50]), horizon=30, longest_lag=0, max_origins=12)
+    assert plan.window == 50 - MIN_TRAIN - 14 and len(plan.backtest) == 3 and plan.calendar == ()
+    assert "3 origin(s) of 22 days" in plan.notes[0] and "square root" in plan.notes[0]
+    plan = plan_origins(np.array([100, 80]), horizon=14, longest_lag=5, max_origins=4)
+    assert (plan.window, plan.steps, len(plan.backtest)) == (19, 19, 4)  # the lag lengthens the window
+    with pytest.raises(DataValidationError, match="the longest series has 10 days; a forecast needs at least 15") as caught:
+        plan_origins(np.array([10]), horizon=7, longest_lag=0, max_origins=12)
+    assert caught.value.param == "data"
 
 
-def test_plan_full_windows_when_history_allows():
-    plan = plan_backtest(shortest=400, horizon=30, min_train=20, max_windows=5)
-    assert (plan.windows, plan.horizon, plan.notes) == (5, 30, [])
-    assert plan.cuts() == [150, 120, 90, 60, 30]
+def test_actual_windows_follow_the_prefixes():
+    values = [np.arange(40.0), np.arange(20.0)]
+    lengths = np.array([[30, 23], [15, 0]])
+    out = windows(values, lengths, 5)
+    np.testing.assert_array_equal(out[0, 0], np.arange(30.0, 35.0))
+    np.testing.assert_array_equal(out[0, 1], np.arange(23.0, 28.0))
+    np.testing.assert_array_equal(out[1, 0], np.arange(15.0, 20.0))
+    assert np.isnan(out[1, 1]).all()
 
 
-def test_plan_shorter_windows_on_the_study_sample_and_says_so():
-    plan = plan_backtest(shortest=50, horizon=30, min_train=20, max_windows=5)
-    assert (plan.windows, plan.horizon) == (3, 10)
-    assert "used 3 origin(s) of 10 days" in plan.notes[0]
-    with pytest.raises(DataValidationError, match="history too short"):
-        plan_backtest(shortest=20, horizon=30, min_train=20, max_windows=5)
+def test_recent_scale_reads_the_56_days_before_each_origin():
+    y = np.r_[np.tile([10.0, 20.0], 50), np.tile([10.0, 50.0], 50)]  # |y - y[-7]| = 10, then 40 after the change
+    assert recent_scale(y, [90])[0] == pytest.approx(10.0)
+    assert recent_scale(y, [200])[0] == pytest.approx(40.0)
+    assert recent_scale(np.full(30, 5.0), [30])[0] == 5.0  # constant: the level
+    assert recent_scale(np.zeros(30), [30])[0] == 1.0  # never zero
+    assert seasonal_scale(np.zeros(30)) == 1.0
 
 
-def test_metrics_known_values():
-    actual = np.array([[[10.0, 20.0]]])
-    forecast = np.array([[[12.0, 16.0]]])
-    assert mase(actual, forecast, np.array([[2.0]])) == pytest.approx(1.5)
-    assert smape(actual, forecast) == pytest.approx(100 * (4 / 22 + 8 / 36) / 2)
-    assert seasonal_scale(np.r_[np.arange(7.0), np.arange(7.0) + 1, np.arange(7.0) + 2]) == pytest.approx(1.0)
-    assert seasonal_scale(np.zeros(30)) == 1.0  # never zero: MASE stays finite
+def test_relative_mae_is_a_geometric_mean_of_ratios():
+    assert relative_mae(np.array([1.0, 4.0]), np.array([2.0, 2.0])) == pytest.approx(1.0)
+    assert geometric_mean(np.array([np.nan, 0.0, 4.0])) == pytest.approx(4.0)
 
 
-def test_conformal_bands_cover_at_nominal_rate_with_known_noise():
+# --- weights ------------------------------------------------------------------------------------------
+def test_weights_favour_the_member_that_generated_the_data():
     rng = np.random.default_rng(0)
-    shape = (200, 4, 30)
-    growth = np.sqrt(np.arange(1, 31))
-    calib = calibrate(rng.normal(0, 1, shape) * growth, np.zeros(shape), np.ones(shape[:2]))
-    assert calib.growth_b == pytest.approx(0.5, abs=0.08)
-    fresh = rng.normal(0, 1, (500, 30)) * growth
-    band = bands(np.full((500, 30), 1000.0), np.ones(500), calib)
-    for level, nominal in (("80", 0.80), ("95", 0.95)):
-        lo, hi = band[level]
-        hit = ((1000 + fresh >= lo) & (1000 + fresh <= hi)).mean()
-        assert abs(hit - nominal) < 0.025, (level, hit)
-    assert np.all(band["95"][0] <= band["80"][0]) and np.all(band["95"][1] >= band["80"][1])
+    truth = rng.normal(100, 10, (6, 12, 30))
+    good = truth + rng.normal(0, 1, truth.shape)  # the generating member, small noise
+    fair = truth + rng.normal(0, 3, truth.shape)
+    bad = truth + 20
+    forecasts = np.stack([bad, good, fair])
+    mae = backtest_mae(truth, forecasts)
+    weights = inverse_error_weights(mae)
+    assert weights.shape == (6, 3) and np.allclose(weights.sum(axis=1), 1)
+    assert (np.argmax(weights, axis=1) == 1).all() and (weights[:, 1] > 0.85).all() and (weights[:, 0] < 0.01).all()
+    np.testing.assert_allclose(weights[:, 1] / weights[:, 2], (mae[:, 2] / mae[:, 1]) ** 2)  # inverse squared MAE
 
 
-def test_saved_calibration_is_checked():
-    good = calibrate(np.ones((2, 2, 5)), np.zeros((2, 2, 5)), np.ones((2, 2))).to_dict()
-    assert Calibration.from_dict(good).to_dict() == good
+def test_series_without_backtest_take_the_panels_mean_weights():
+    mae = np.array([[1.0, 2.0], [np.nan, np.nan]])
+    weights = inverse_error_weights(mae)
+    np.testing.assert_allclose(weights[1], weights[0])
+
+
+def test_combination_renormalises_over_members_with_forecasts():
+    weights = np.array([[0.5, 0.25, 0.25]])
+    forecasts = np.array([[[10.0, 10.0]], [[20.0, np.nan]], [[40.0, 40.0]]])  # member 2 has no forecast on day 2
+    np.testing.assert_allclose(combine(weights, forecasts), [[20.0, (0.5 * 10 + 0.25 * 40) / 0.75]])
+
+
+# --- calibration ---------------------------------------------------------------------------------------
+def _calibration(rng, rows=400, window=30, scale_growth=True, tails=SERIES_TAILS):
+    growth = np.sqrt(np.arange(1, window + 1)) if scale_growth else np.ones(window)
+    return ConformalCalibration(rng.standard_normal((rows, window)) * growth, np.empty((0, window)), tails), growth
+
+
+def test_bands_cover_nominal_on_each_side_for_known_errors():
+    rng = np.random.default_rng(1)
+    calibration = ConformalCalibration(rng.standard_normal((2000, 30)), np.empty((0, 30)), ((0.1, 0.1), (0.025, 0.025)))
+    fresh = rng.standard_normal((4000, 30))
+    point = np.full((4000, 30), 1000.0)
+    bands = calibration.bands(point, np.ones(4000))
+    for band, tail in (("80", 0.1), ("95", 0.025)):
+        lo, hi = bands[band]
+        above, below = np.mean(1000 + fresh > hi), np.mean(1000 + fresh < lo)
+        assert abs(above - tail) < 0.012 and abs(below - tail) < 0.012, (band, above, below)
+
+
+def test_any_quantile_is_monotone_and_agrees_with_the_bands():
+    rng = np.random.default_rng(2)
+    calibration, _ = _calibration(rng)
+    point = rng.uniform(100, 1000, (5, 40))  # 40 days: beyond the 30-day window too
+    scale, offsets = rng.uniform(5, 50, 5), np.array([0, 0, 3, 0, 7])
+    bands = calibration.bands(point, scale, offsets)
+    for band, (low, high) in (("80", (0.1, 0.9)), ("95", (0.025, 0.975))):
+        np.testing.assert_array_equal(calibration.quantiles(point, scale, low, offsets), bands[band][0])
+        np.testing.assert_array_equal(calibration.quantiles(point, scale, high, offsets), bands[band][1])
+    probabilities = [0.001, 0.01, 0.025, 0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.975, 0.99, 0.999]
+    stacked = np.stack([calibration.quantiles(point, scale, q, offsets) for q in probabilities])
+    assert (np.diff(stacked, axis=0) >= 0).all()  # monotone in q
+    assert (stacked[probabilities.index(0.5) + 1 :] >= point).all() and (stacked[: probabilities.index(0.5)] <= point).all()
+    assert (stacked >= 0).all()
+    upper = calibration.step_quantiles(calibration.conformal_probability(0.99), 40)
+    assert (np.diff(upper) >= 0).all()  # widening with the horizon
+    np.testing.assert_allclose(upper[30:], upper[29] * np.sqrt(np.arange(31, 41) / 30))  # beyond the window: sqrt growth
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        calibration.quantiles(point, scale, 1.0)
+
+
+def test_nominal_levels_map_to_the_researched_conformal_levels():
+    series = ConformalCalibration(np.zeros((1, 3)), np.empty((0, 3)), SERIES_TAILS)
+    total = ConformalCalibration(np.zeros((1, 3)), np.empty((0, 3)), TOTAL_TAILS)
+    assert series.conformal_probability(0.975) == pytest.approx(0.985)  # L = 0.97
+    assert series.conformal_probability(0.1) == pytest.approx(0.075)  # L = 0.85
+    assert total.conformal_probability(0.025) == pytest.approx(0.01)  # L = 0.98
+    assert total.conformal_probability(0.9) == pytest.approx(0.95)  # L = 0.90
+    assert series.conformal_probability(0.5) == pytest.approx(0.5)
+    assert series.conformal_probability(0.995) == pytest.approx(1 - 0.005 * 0.6)  # the last ratio beyond the anchors
+    assert conformal_order_statistic(np.arange(1.0, 200.0), 0.985) == 197.0  # ceil(200 * 0.985)
+
+
+def test_calendar_errors_widen_each_side_where_they_are_wider():
+    rng = np.random.default_rng(3)
+    recent = rng.standard_normal((300, 10))
+    holiday = rng.standard_normal((30, 10)) - 4  # last year's weeks fell far short
+    plain = ConformalCalibration(recent, np.empty((0, 10)), SERIES_TAILS)
+    seen = ConformalCalibration(recent, holiday, SERIES_TAILS)
+    lo_plain, lo_seen = (c.step_quantiles(0.015, 10) for c in (plain, seen))
+    hi_plain, hi_seen = (c.step_quantiles(0.985, 10) for c in (plain, seen))
+    assert (lo_seen < lo_plain - 1).all()
+    np.testing.assert_array_equal(hi_seen, hi_plain)  # the upper side is the recent one's
+
+
+def test_saved_calibration_round_trips_and_is_checked():
+    rng = np.random.default_rng(4)
+    calibration, _ = _calibration(rng, rows=50, window=7)
+    config, tensors = calibration.state("c.")
+    again = ConformalCalibration.from_state(config, tensors, "c.")
+    point = np.full((1, 7), 100.0)
+    np.testing.assert_array_equal(again.quantiles(point, [2.0], 0.99), calibration.quantiles(point, [2.0], 0.99))
     for change, message in (
-        ({"growth_a": float("nan")}, "growth profile"),
-        ({"growth_b": 3.0}, "growth profile"),
-        ({"quantiles": {"80": [1, 2]}}, "cover levels"),
-        ({"quantiles": {"80": [1, 2], "95": [0, float("inf")]}}, "non-finite"),
-        ({"scores": 0}, "no backtest errors"),
+        ({"window": 8}, "has shape"),
+        ({"tails": [[0.025, 0.05]]}, "tail anchors"),
+        ({"tails": [[0.025, 0.015], [0.1, 0.075]]}, "tail anchors"),
+        ({"neighbourhood": -1}, "neighbourhood"),
     ):
         with pytest.raises(ModelLoadError, match=message):
-            Calibration.from_dict(good | change)
-
-
-def test_backtest_picks_arima_on_ar2_data():
-    panel = _panel([ar2_series(200, seed=i) for i in range(2)])
-    result = run_backtest(panel, _stats("seasonal_naive", "ets", "theta", "arima"), horizon=7, max_windows=4, progress=False)
-    metrics = {k: v.metrics["mase"] for k, v in result.models.items()}
-    assert result.ranking()[0] == "arima", metrics
-    assert one_standard_error(result)[0] == "arima"  # clearly best: the one-standard-error rule keeps it
-    assert metrics["arima"] < 0.8 * min(v for k, v in metrics.items() if k != "arima")
-
-
-def test_backtest_ets_beats_seasonal_naive_on_ets_data():
-    panel = _panel([ets_series(300, seed=s) for s in (1, 2)])
-    result = run_backtest(panel, _stats("seasonal_naive", "ets"), horizon=30, max_windows=3, progress=False)
-    assert result.models["ets"].metrics["mase"] < 0.9 * result.models["seasonal_naive"].metrics["mase"]
-    assert result.series_ids == ["s0", "s1"] and result.actual.shape == (2, 3, 30)
-
-
-def test_a_combination_is_scored_from_its_members_backtests():
-    panel = _panel([ets_series(150, seed=7)])
-    pool = [*_stats("ets", "theta"), Ensemble(("ets", "theta"))]
-    result = run_backtest(panel, pool, horizon=14, max_windows=2, progress=False)
-    assert list(result.models) == ["ets", "theta", "ensemble"]
-    members = np.mean([result.models[m].forecast for m in ("ets", "theta")], axis=0)
-    np.testing.assert_allclose(result.models["ensemble"].forecast, members)
-    assert result.models["ensemble"].seconds == pytest.approx(result.models["ets"].seconds + result.models["theta"].seconds)
-
-
-def test_large_panels_backtest_a_seeded_sample():
-    panel = _panel([ets_series(40, seed=s) for s in range(12)])
-    result = run_backtest(panel, _stats("seasonal_naive"), horizon=7, max_series=5, seed=3, progress=False)
-    again = run_backtest(panel, _stats("seasonal_naive"), horizon=7, max_series=5, seed=3, progress=False)
-    assert len(result.series_index) == 5 and result.series_index.tolist() == again.series_index.tolist()
-    assert (result.plan.series_used, result.plan.series_total) == (5, 12)
-    assert "random sample of 5 of 12 series (seed 3)" in result.plan.notes[-1]
-
-
-def test_one_standard_error_rule_prefers_the_stable_model_among_near_ties():
-    actual = np.ones((1, 4, 1)) * 10
-    scale = np.ones((1, 4))
-
-    def model(errors):
-        forecast = actual + np.array(errors, float).reshape(1, 4, 1)
-        return ModelBacktest(forecast, {"mase": float(np.mean(np.abs(errors)))}, 0.0)
-
-    plan = BacktestPlan(1, 4, 1, 10, 1, 1)
-    near = BacktestResult(plan, actual, scale, np.arange(1), {"lstm": model([1, 3, 1, 3]), "theta": model([2, 2, 2, 2.5])}, scale)
-    assert near.ranking()[0] == "lstm"
-    chosen, reason = one_standard_error(near)
-    assert chosen == "theta" and "one standard error" in reason
-    clear = BacktestResult(
-        plan, actual, scale, np.arange(1), {"lstm": model([1, 1, 1, 1.1]), "theta": model([3, 3, 3, 3])}, scale
-    )
-    assert one_standard_error(clear)[0] == "lstm"
-
-
-def test_auto_candidates_follow_the_history_and_the_panel_size():
-    config = ForecastConfig()
-    names = lambda models: [m.name for m in models]  # noqa: E731
-    models, notes = candidates(config, shortest=50, n_series=1)
-    assert names(models) == ["lstm", "seasonal_naive", "ets", "arima", "theta", "ensemble"] and notes == []
-    models, notes = candidates(config, shortest=22, n_series=1)  # LSTM needs 27, ETS/ARIMA/Theta 23
-    assert names(models) == ["seasonal_naive"]
-    assert any(n.startswith("lstm left out: needs 27 days") for n in notes)
-    models, notes = candidates(config, shortest=400, n_series=LARGE_PANEL + 1)
-    assert "arima" not in names(models) and models[-1].members == ("ets", "theta")
-    assert "AutoARIMA left out" in notes[0]
-    with pytest.raises(DataValidationError, match="at least 15 are needed"):
-        candidates(config, shortest=14, n_series=1)
-
-
-def test_requested_models_compete_with_the_benchmark_only():
-    names = lambda config: [m.name for m in candidates(config, 100, 500)[0]]  # noqa: E731
-    assert names(ForecastConfig(model="theta")) == ["theta", "seasonal_naive"]
-    assert names(ForecastConfig(model="seasonal_naive")) == ["seasonal_naive"]
-    assert names(ForecastConfig(model="ensemble")) == ["ets", "arima", "theta", "seasonal_naive", "ensemble"]
-    with pytest.raises(DataValidationError, match="history too short for model lstm") as caught:
-        candidates(ForecastConfig(model="lstm"), 12, 1)
-    assert caught.value.param == "model"
+            ConformalCalibration.from_state(config | change, tensors, "c.")
+    broken = dict(tensors) | {"c.errors": np.full((50, 7), np.inf)}
+    with pytest.raises(ModelLoadError, match="NaN or infinite"):
+        ConformalCalibration.from_state(config, broken, "c.")
+    with pytest.raises(ModelLoadError, match="no backtest errors"):
+        ConformalCalibration.from_state(config, dict(tensors) | {"c.errors": np.empty((0, 7))}, "c.")

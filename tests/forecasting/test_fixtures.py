@@ -1,4 +1,5 @@
-"""Models saved by earlier versions of viewcast still load and forecast the numbers they recorded."""
+"""Models saved by earlier versions of viewcast, and by this one, still load and forecast the numbers
+they recorded (through ``predict`` and through ``run_saved``, the path of ``--load-model``)."""
 
 from __future__ import annotations
 
@@ -10,30 +11,55 @@ import numpy as np
 import pytest
 
 import viewcast
+from viewcast.errors import ConfigError
 from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.pipeline import run_saved
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
+import forecast_make_fixture as combination  # noqa: E402
 from make_forecast_fixtures import CURRENT, fixture_frame  # noqa: E402
 
-RECORDED = {
+OLD = {
     **{f"forecast_{m}_model": v for m, v in json.loads((FIXTURES / "forecast_expected.json").read_text()).items()},
     **json.loads((FIXTURES / "forecast_expected_v2.json").read_text()),
 }
+NEW = json.loads((FIXTURES / combination.EXPECTED).read_text())
 
 
 def test_every_fixture_has_recorded_numbers():
-    assert set(RECORDED) == {"forecast_ets_model", "forecast_lstm_model", *CURRENT}
-    assert {p.name for p in FIXTURES.glob("forecast_*_model*")} == set(RECORDED)
+    assert set(OLD) == {"forecast_ets_model", "forecast_lstm_model", *CURRENT}
+    assert {p.name for p in FIXTURES.glob("forecast_*_model*")} == {*OLD, combination.FOLDER}
 
 
-@pytest.mark.parametrize("folder", sorted(RECORDED))
-def test_saved_fixture_model_forecasts_the_recorded_numbers(folder):
+@pytest.mark.parametrize("folder", sorted(OLD))
+def test_older_models_forecast_the_numbers_they_recorded(folder):
     model = viewcast.load_model(FIXTURES / folder)
     answer = model.predict({"history": fixture_frame(), "horizon": 7})
     result = run_saved(model, fixture_frame(), ForecastConfig.parse(horizon=7, by="creator", progress=False))
     assert result.chosen == model.name == answer["model"] and folder.startswith(f"forecast_{model.name}_model")
-    for column, values in RECORDED[folder].items():
+    for column, values in OLD[folder].items():
         np.testing.assert_allclose([row[column] for row in answer["forecast"]], values, rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(result.forecast[column].to_numpy(), values, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ConfigError, match="80% and 95% bands only"):
+        model.predict({"history": fixture_frame(), "horizon": 7, "quantiles": [0.99]})
+
+
+def test_the_combination_fixture_forecasts_the_numbers_it_recorded():
+    model = viewcast.load_model(FIXTURES / combination.FOLDER)
+    assert model.name == "combination" and model.engine.members == ("seasonal_naive", "ets", "dot", "mstl", "lgbm")
+    answer = model.predict({"history": combination.fixture_frame(), "horizon": 7, "quantiles": [0.99]})
+    result = run_saved(model, combination.fixture_frame(), ForecastConfig.parse(horizon=7, by="creator", progress=False))
+    for column, values in NEW["forecast"].items():
+        np.testing.assert_allclose([row[column] for row in answer["forecast"]], values, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(result.forecast[column].to_numpy(), values, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose([d["bound"] for d in answer["total_quantiles"][0]["daily"]], NEW["total_q99"], rtol=1e-6)
+
+
+def test_a_forecast_with_an_older_model_saves_its_report(tmp_path):
+    model = viewcast.load_model(FIXTURES / "forecast_ensemble_model_v2")
+    result = run_saved(model, fixture_frame(), ForecastConfig.parse(horizon=7, by="creator", progress=False))
+    result.save(tmp_path / "out")
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Capacity plan" in html and "saved ensemble model" in html
+    assert not (tmp_path / "out" / "backtest.png").exists()  # an older backtest summary has no members to draw

@@ -1,5 +1,6 @@
-"""The saved forecast model: same numbers after save and load, predict on new history, describe,
-and a state that is validated before it can forecast."""
+"""The saved forecast model: same numbers after save and load, predict on new history (the fitted
+members forward, the bands follow the new history's error level), any quantile, describe, and a
+state that is validated before it can forecast."""
 
 from __future__ import annotations
 
@@ -13,74 +14,127 @@ import pytest
 
 import viewcast
 from viewcast.errors import ConfigError, DataValidationError, ModelLoadError
+from viewcast.forecasting.config import ForecastConfig
+from viewcast.forecasting.pipeline import run_saved
 from viewcast.io.jsonable import dumps
 from viewcast.synth.series import ets_series, to_long
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
+def _panel_frame(days: int, count: int = 3) -> pd.DataFrame:
+    return to_long({f"c{i}": ets_series(days, seed=10 + i) for i in range(count)})
+
+
 @pytest.fixture(scope="module")
-def fitted(two_series):
-    return viewcast.forecast(two_series, horizon=14, model="ets", by="creator", progress=False)
+def fitted():
+    """auto on three 260-day creators: every member of the pool, LightGBM included."""
+    return viewcast.forecast(_panel_frame(260), horizon=14, by="creator", progress=False)
 
 
-@pytest.mark.parametrize("model", ["ets", "lstm"])
-def test_save_load_gives_identical_numbers(tmp_path, two_series, model):
-    first = viewcast.forecast(two_series, horizon=14, model=model, by="creator", progress=False, lstm={"max_epochs": 3})
-    folder = first.model.save(tmp_path / "m")
+def test_auto_combines_the_whole_pool_and_repeats_itself(fitted):
+    assert fitted.chosen == "combination" and fitted.model.name == "combination"
+    assert fitted.model.engine.members == ("seasonal_naive", "ets", "dot", "mstl", "lgbm")
+    again = viewcast.forecast(_panel_frame(260), horizon=14, by="creator", progress=False)
+    pd.testing.assert_frame_equal(again.forecast, fitted.forecast)  # seeded and deterministic (the service relies on it)
+
+
+def test_the_lstm_alone_saves_and_loads(tmp_path):
+    frame = _panel_frame(60, count=2)
+    first = viewcast.forecast(frame, horizon=7, model="lstm", by="creator", progress=False, lstm={"max_epochs": 2})
+    assert first.chosen == "lstm" and first.lstm_table["train"]["windows"] > 0
+    loaded = viewcast.load_model(first.model.save(tmp_path / "m"))
+    pd.testing.assert_frame_equal(pd.DataFrame(loaded.predict(frame)["forecast"]), first.forecast)
+
+
+def test_save_load_gives_identical_numbers_and_the_cli_path_too(fitted, tmp_path):
+    folder = fitted.model.save(tmp_path / "m")
     loaded = viewcast.load_model(folder)
-    answer = loaded.predict(two_series)
-    pd.testing.assert_frame_equal(pd.DataFrame(answer["forecast"]), first.forecast)
-    assert answer["capacity_plan"] == first.capacity and answer["next_total"] == first.totals
-    assert json.loads(dumps(answer))["model"] == model  # strict JSON
+    answer = loaded.predict(_panel_frame(260))
+    pd.testing.assert_frame_equal(pd.DataFrame(answer["forecast"]), fitted.forecast)
+    pd.testing.assert_frame_equal(pd.DataFrame(answer["total"]), fitted.total)
+    assert answer["capacity_plan"] == fitted.capacity and answer["next_total"] == fitted.totals
+    again = run_saved(loaded, _panel_frame(260), ForecastConfig.parse(horizon=14, by="creator", progress=False))
+    pd.testing.assert_frame_equal(again.forecast, fitted.forecast)  # what `viewcast forecast --load-model` writes
+    assert json.loads(dumps(answer))["model"] == "combination"  # strict JSON
+    config = json.loads((folder / "config.json").read_text())
+    assert config["engine"]["global"]["lgbm"]["model"].startswith("tree")  # LightGBM's text model, not a pickle
 
 
-def test_predict_accepts_records_and_options(fitted, two_series):
-    model = fitted.model
-    records = two_series.to_dict("records")
-    answer = model.predict({"history": records, "horizon": 5, "capacity": {"views_per_server_day": 100}})
-    assert answer["horizon"] == 5 and len(answer["forecast"]) == 10 and len(answer["total"]) == 5
-    np.testing.assert_allclose([r["point"] for r in answer["forecast"][:5]], fitted.forecast["point"][:5])
+def test_predict_on_new_history_forwards_the_fitted_members(fitted):
+    newer = _panel_frame(281)  # three more weeks of the same creators
+    answer = fitted.model.predict({"history": newer, "horizon": 7})
+    assert answer["forecast"][0]["date"] == "2024-10-08"  # the day after the new history's last
+    fresh = viewcast.forecast(newer, horizon=7, by="creator", progress=False)
+    point = np.array([r["point"] for r in answer["forecast"]])
+    assert not np.allclose(point, fresh.forecast["point"])  # not refitted: the saved members and weights apply
+    assert np.allclose(point, fresh.forecast["point"], rtol=0.15)  # ... but they continue the new days
+
+
+def test_bands_scale_with_the_new_historys_error_level(fitted):
+    base = fitted.model.predict({"history": _panel_frame(260), "horizon": 7})
+    tenfold = fitted.model.predict({"history": _panel_frame(260).assign(y=lambda f: f["y"] * 10), "horizon": 7})
+    width = np.array([r["hi95"] - r["point"] for r in base["forecast"]])
+    wider = np.array([r["hi95"] - r["point"] for r in tenfold["forecast"]])
+    np.testing.assert_allclose(wider, 10 * width, rtol=0.2)  # scale-free errors times the new scale
+
+
+def test_predict_accepts_records_options_and_quantiles(fitted):
+    records = _panel_frame(260).to_dict("records")
+    answer = fitted.model.predict(
+        {"history": records, "horizon": 5, "capacity": {"views_per_server_day": 100}, "quantiles": [0.99, 0.5]}
+    )
+    assert answer["horizon"] == 5 and len(answer["forecast"]) == 15 and len(answer["total"]) == 5
     assert answer["capacity_plan"]["peak_servers"] > fitted.capacity["peak_servers"]  # fewer views per server
-    assert answer["forecast"][0]["date"] == "2024-04-30"
+    q99, q50 = answer["total_quantiles"]
+    assert q99["q"] == 0.99 and all(d["bound"] >= t["hi95"] for d, t in zip(q99["daily"], answer["total"]))
+    assert all(d["bound"] >= d["point"] for d in q50["daily"])
+    with pytest.raises(ConfigError, match="strictly between 0 and 1") as caught:
+        fitted.model.predict({"history": records, "quantiles": [1.5]})
+    assert caught.value.param == "quantiles"
     with pytest.raises(ConfigError, match="less than or equal to 730") as caught:
-        model.predict({"history": records, "horizon": 1000})
+        fitted.model.predict({"history": records, "horizon": 1000})
     assert caught.value.param == "horizon"
     with pytest.raises(DataValidationError, match="non-empty list of records") as caught:
-        model.predict({"history": "views.csv"})  # never a path: a service must not read its own files
+        fitted.model.predict({"history": "views.csv"})  # never a path: a service must not read its own files
     assert caught.value.param == "history"
-
-
-def test_predict_continues_new_history_with_the_fitted_parameters(fitted, two_series):
-    longer = to_long({"a": ets_series(127, seed=3), "b": ets_series(127, seed=4)})
-    answer = fitted.model.predict(longer)
-    assert answer["forecast"][0]["date"] == "2024-05-07"  # after the new last day
-    assert not np.allclose([r["point"] for r in answer["forecast"][:14]], fitted.forecast["point"][:14])
-    with pytest.raises(DataValidationError, match=r"fitted to series \['a', 'b'\].*the data has \['a'\]"):
-        fitted.model.predict(two_series[two_series["unique_id"] == "a"])
+    with pytest.raises(DataValidationError, match=r"fitted to series \['c0', 'c1', 'c2'\].*the data has \['c0'\]"):
+        fitted.model.predict(_panel_frame(260, count=1))
 
 
 def test_a_history_too_short_to_forecast_from_is_refused(fitted):
-    short = to_long({"a": ets_series(15, seed=3), "b": ets_series(40, seed=4)})
-    with pytest.raises(DataValidationError, match=r"ets model forecasts from the last 16 days of every series; series \['a'\]"):
+    short = pd.concat([_panel_frame(260, count=2), to_long({"c2": ets_series(5, seed=12)})])
+    with pytest.raises(
+        DataValidationError, match=r"combination model forecasts from the last 7 days of every series; series \['c2'\]"
+    ):
         fitted.model.predict(short)
 
 
 def test_describe_says_what_and_how_well(fitted):
     described = fitted.model.describe()
-    assert described["kind"] == "forecast" and described["model"] == "ets" and described["by"] == "creator"
-    assert described["series"] == 2 and described["default_horizon"] == 14
-    assert described["backtest"]["mase"] == fitted.backtest["models"]["ets"]["mase"]
+    assert described["kind"] == "forecast" and described["model"] == "combination" and described["by"] == "creator"
+    assert described["members"] == ["seasonal_naive", "ets", "dot", "mstl", "lgbm"]
+    assert described["series"] == 3 and described["default_horizon"] == 14
+    assert described["backtest"]["combination"] == fitted.backtest["combination"]
     assert json.loads(dumps(described)) == described
 
 
-def test_saved_manifest_carries_the_backtest_figures(fitted, tmp_path):
+def test_edited_and_rehashed_states_are_refused(fitted, tmp_path, edit_config):
     folder = fitted.model.save(tmp_path / "m")
-    meta = json.loads((folder / "metadata.json").read_text())
-    assert meta["kind"] == "forecast" and meta["metrics"]["backtest_mase"] == fitted.backtest["models"]["ets"]["mase"]
+    for name, change, message in (
+        ("weights", lambda c: c["engine"]["members"].append("arima"), "has shape"),
+        ("members", lambda c: c["engine"].update(members=["prophet"]), "not models of the pool"),
+        ("lgbm", lambda c: c["engine"]["global"]["lgbm"].update(model="tree\nbroken"), "does not parse"),
+        ("tails", lambda c: c["engine"]["calibration"].update(tails=[[0.025, 0.5]]), "tail anchors"),
+        ("states", lambda c: c["engine"]["statistical"]["states"]["ets"].pop(), "3 series but 2 fitted ets models"),
+    ):
+        copy = Path(shutil.copytree(folder, tmp_path / name))
+        edit_config(copy, change)
+        with pytest.raises(ModelLoadError, match=message):
+            viewcast.load_model(copy)
 
 
-def test_edited_and_rehashed_ensemble_is_refused(tmp_path, edit_config):
+def test_old_ensemble_fixture_is_refused_when_edited(tmp_path, edit_config):
     folder = shutil.copytree(FIXTURES / "forecast_ensemble_model_v2", tmp_path / "m")
     viewcast.load_model(folder)
     edit_config(folder, lambda c: c["state"]["states"][0]["kinds"].pop())

@@ -1,5 +1,6 @@
-"""The model pool: the study's LSTM recipe pinned, the statistical models, the ensemble, and the
-state every model saves and restores."""
+"""The model pool: statistical members fitted once and forwarded, the global LightGBM on numpy
+lag features (saved as LightGBM's text model), the study's LSTM recipe pinned, and the state every
+member saves and restores."""
 
 from __future__ import annotations
 
@@ -10,19 +11,21 @@ import pytest
 import torch
 
 from viewcast.errors import ConfigError, ModelLoadError
+from viewcast.forecasting.cleaning import clean
 from viewcast.forecasting.config import ForecastConfig, LSTMRecipe
-from viewcast.forecasting.models import MODEL_NAMES, POOL, model_class
-from viewcast.forecasting.models.base import Forecaster
-from viewcast.forecasting.models.ensemble import Ensemble
+from viewcast.forecasting.models import AUTO_MEMBERS, GLOBAL, MODEL_NAMES, STATISTICAL, global_class
+from viewcast.forecasting.models.boosting import LightGBMForecaster
+from viewcast.forecasting.models.lag_features import FEATURES, LOOKBACK, features, training_rows
 from viewcast.forecasting.models.lstm import LSTMForecaster, StudyLSTM, make_windows, split_point
-from viewcast.forecasting.models.statistical import ETS, SeasonalNaive
+from viewcast.forecasting.models.statistical import SPECS, SeriesTask, StatisticalModels, run_series, seasonal_naive
 from viewcast.forecasting.panel import Panel
 from viewcast.synth.series import ets_series
 
 
-def _panel(values, ids=None):
+def _panel(values, ids=None, starts=None):
     values = [np.asarray(v, float) for v in values]
-    return Panel(ids or [f"s{i}" for i in range(len(values))], np.zeros(len(values), dtype=np.int64), values)
+    starts = np.zeros(len(values), dtype=np.int64) if starts is None else np.asarray(starts, dtype=np.int64)
+    return Panel(ids or [f"s{i}" for i in range(len(values))], starts, values)
 
 
 def _quick(max_epochs: int = 3, **recipe) -> LSTMForecaster:
@@ -30,66 +33,143 @@ def _quick(max_epochs: int = 3, **recipe) -> LSTMForecaster:
 
 
 # --- the pool ---------------------------------------------------------------------------------
-def test_every_pool_entry_is_a_forecaster_under_its_own_name():
-    assert MODEL_NAMES == ("lstm", "seasonal_naive", "ets", "arima", "theta", "ensemble")
-    for name in POOL:
-        cls = model_class(name)
-        assert issubclass(cls, Forecaster) and cls.name == name
+def test_the_pool_and_the_model_option_agree():
+    assert MODEL_NAMES == ("seasonal_naive", "ets", "dot", "mstl", "theta", "arima", "lgbm", "lstm")
+    assert set(AUTO_MEMBERS) <= set(MODEL_NAMES) and "lstm" not in AUTO_MEMBERS
+    assert set(SPECS) == set(STATISTICAL) - {"seasonal_naive"}
     choices = typing.get_args(ForecastConfig.model_fields["model"].annotation)
     assert choices == ("auto", *MODEL_NAMES)  # the option accepts exactly the pool
-    with pytest.raises(ValueError, match="unknown model 'prophet'"):
-        model_class("prophet")
+    for name in GLOBAL:
+        assert global_class(name).name == name
+    with pytest.raises(ValueError, match="'ets' is not a global model"):
+        global_class("ets")
 
 
-@pytest.mark.parametrize("name", ["seasonal_naive", "ets", "theta", "lstm"])
-def test_state_round_trip_forecasts_the_same_on_old_and_new_history(name):
-    values = [ets_series(60, seed=1), ets_series(60, seed=2)]
-    panel = _panel(values)
-    model = _quick() if name == "lstm" else model_class(name)()
-    model.fit(panel)
-    state, tensors = model.state()
-    again = type(model).from_state(state, tensors, series=2)
-    np.testing.assert_array_equal(model.predict(panel, 7), again.predict(panel, 7))
-    newer = _panel([np.r_[v, v[-7:]] for v in values])  # a week more: the fitted parameters apply
-    np.testing.assert_array_equal(model.predict(newer, 7), again.predict(newer, 7))
-    assert model.predict(panel, 7).shape == (2, 7)
-    with pytest.raises(ModelLoadError, match="model state does not fit"):
-        type(model).from_state(state, tensors, series=3)
-
-
-def test_statistical_state_refuses_another_models_state():
-    state, tensors = SeasonalNaive().fit(_panel([ets_series(40)])).state()
-    with pytest.raises(ModelLoadError, match="is for 'seasonal_naive', expected 'ets'"):
-        ETS.from_state(state, tensors, series=1)
-    state["kinds"] = ["Exec"]
-    with pytest.raises(ModelLoadError, match="unexpected model type 'Exec'"):
-        SeasonalNaive.from_state(state, tensors, series=1)
-
-
-def test_seasonal_naive_repeats_the_last_week():
+def test_seasonal_naive_repeats_the_last_cleaned_week():
     week = np.array([1.0, 2, 3, 4, 5, 6, 7])
-    forecast = SeasonalNaive().fit(_panel([np.tile(week, 3) * 10])).predict(_panel([np.tile(week, 3) * 10]), 10)
-    np.testing.assert_array_equal(forecast[0], np.r_[week, week[:3]] * 10)
+    np.testing.assert_array_equal(seasonal_naive(np.tile(week, 3) * 10, 10), np.r_[week, week[:3]] * 10)
+    np.testing.assert_array_equal(seasonal_naive(np.array([4.0, 5.0]), 3), [4.0, 5.0, 4.0])  # shorter than a week
 
 
-def test_ensemble_is_the_mean_of_its_members():
-    panel = _panel([ets_series(90, seed=7)])
-    fitted = Ensemble(("ets", "theta")).fit(panel)
-    members = np.mean([model_class(m)().fit(panel).predict(panel, 5) for m in ("ets", "theta")], axis=0)
-    np.testing.assert_allclose(fitted.predict(panel, 5), members)
-    config = ForecastConfig()
-    assert Ensemble.from_config(config).members == ("ets", "arima", "theta")
-    assert Ensemble.from_config(config, skip=frozenset({"arima"})).members == ("ets", "theta")
-    state, tensors = fitted.state()
-    state["members"] = ["ets", "lstm"]
-    with pytest.raises(ModelLoadError, match="unexpected ensemble members"):
-        Ensemble.from_state(state, tensors, series=1)
+def test_forwarding_from_an_origin_equals_a_fit_there_for_seasonal_naive():
+    from statsforecast.models import SeasonalNaive
+
+    y = ets_series(120, seed=5)
+    y[110] *= 3  # an outlier in the last week: cleaned away before seasonal naive copies it
+    out, states = run_series(SeriesTask(y, [60, 90, 120], 14, ("ets",), None))
+    for k, origin in enumerate((60, 90, 120)):
+        refit = SeasonalNaive(season_length=7).fit(clean(y[:origin])).predict(h=14)["mean"]
+        np.testing.assert_allclose(out[0, k], refit)
+    assert out.shape == (2, 3, 14) and isinstance(states[0], dict) and (out >= 0).all()
+
+
+@pytest.mark.parametrize("name", ["ets", "dot", "mstl", "theta"])
+def test_statistical_state_round_trip_forecasts_the_same(name):
+    values = [ets_series(90, seed=1), ets_series(70, seed=2)]
+    panel = _panel(values)
+    models = StatisticalModels((name,))
+    fitted = models.fit_forecast(panel, np.array([[60, 90], [50, 70]]), 7)
+    assert fitted.shape == (2, 2, 2, 7)
+    config, tensors = models.state()
+    again = StatisticalModels.from_state(config, tensors, series=2)
+    np.testing.assert_array_equal(again.forecast(panel, 7)[1], fitted[1, :, 1])  # last day: the run's forecast
+    newer = _panel([np.r_[v, v[-7:]] for v in values])  # a week more: the fitted parameters apply
+    np.testing.assert_array_equal(models.forecast(newer, 7), again.forecast(newer, 7))
+    assert not np.allclose(models.forecast(newer, 7), fitted[:, :, 1])
+    with pytest.raises(ModelLoadError, match=f"3 series but 2 fitted {name} models"):
+        StatisticalModels.from_state(config, tensors, series=3)
+    with pytest.raises(ModelLoadError, match="unknown statistical models"):
+        StatisticalModels.from_state(config | {"names": ["prophet"]}, tensors, series=2)
+
+
+def test_the_weekly_mstl_forward_is_statsforecasts_without_pandas():
+    from viewcast.forecasting.models.statistical import SPECS as specs
+    from viewcast.forecasting.models.statistical import forward
+
+    y = ets_series(200, seed=9)
+    model = specs["mstl"].build().fit(y)
+    for days in (200, 120, 30):
+        np.testing.assert_allclose(forward("mstl", model, y[:days], 14), model.forward(y=y[:days], h=14)["mean"], rtol=1e-12)
+    assert model.stl_kwargs == {"seasonal_jump": 2, "trend_jump": 2}  # R's stl() jumps
+
+
+def test_a_series_too_short_to_fit_falls_back_to_seasonal_naive():
+    panel = _panel([ets_series(60, seed=1), ets_series(10, seed=2)])
+    models = StatisticalModels(("ets",))
+    out = models.fit_forecast(panel, np.array([[60], [10]]), 5)
+    np.testing.assert_array_equal(out[1, 1, 0], out[0, 1, 0])
+    assert models.failed() == {"ets": 1} and models.states["ets"][1] is None
+
+
+def test_worker_processes_give_the_same_forecasts(monkeypatch):
+    panel = _panel([ets_series(60, seed=s) for s in range(4)])
+    lengths = np.array([[40, 60]] * 4)
+    alone = StatisticalModels(("dot",)).fit_forecast(panel, lengths, 7)
+    monkeypatch.setenv("VIEWCAST_JOBS", "2")
+    from viewcast.forecasting.models.statistical import jobs_for
+
+    assert jobs_for(1) == 2
+    together = StatisticalModels(("dot",)).fit_forecast(panel, lengths, 7, jobs=jobs_for(1))
+    np.testing.assert_array_equal(alone, together)
 
 
 def test_jobs_variable_must_be_a_count(monkeypatch):
+    from viewcast.forecasting.models.statistical import jobs_for
+
     monkeypatch.setenv("VIEWCAST_JOBS", "many")
     with pytest.raises(ConfigError, match="VIEWCAST_JOBS='many'"):
-        ETS().fit(_panel([ets_series(40)]))
+        jobs_for(10)
+
+
+# --- LightGBM on numpy lag features ----------------------------------------------------------------
+def test_lag_features_read_the_right_days():
+    window = np.arange(LOOKBACK, dtype=float)[None]  # day t-28 .. t-1 hold 0 .. 27
+    row = dict(zip(FEATURES, features(window, np.array([3]))[0]))
+    assert row["lag1"] == 27 and row["lag7"] == 21 and row["lag28"] == 0
+    assert row["mean7_lag1"] == np.mean(np.arange(21, 28)) and row["mean28_lag1"] == np.mean(np.arange(28))
+    assert row["mean4_lag7"] == np.mean([18, 19, 20, 21]) and row["weekday"] == 3
+    X, y = training_rows([np.arange(40.0), np.arange(20.0)], np.array([2, 0]))
+    assert X.shape == (40 - LOOKBACK, len(FEATURES)) and y.tolist() == list(range(LOOKBACK, 40))
+    assert X[0, FEATURES.index("weekday")] == (2 + LOOKBACK) % 7
+
+
+def _weekly_panel(count: int = 6, days: int = 200):
+    t = np.arange(days)
+    rng = np.random.default_rng(0)
+    values = [
+        level * (1 + 0.3 * np.sin(2 * np.pi * t / 7)) + rng.normal(0, level * 0.02, days)
+        for level in 10 ** np.linspace(2, 5, count)
+    ]
+    return _panel(values), values
+
+
+def test_lightgbm_learns_one_weekly_pattern_for_series_of_any_size():
+    panel, values = _weekly_panel()
+    model = LightGBMForecaster(seed=0).fit(_panel([v[:-14] for v in values]))
+    forecast = model.predict(_panel([v[:-14] for v in values]), 14)
+    truth = np.stack([v[-14:] for v in values])
+    relative = np.abs(forecast - truth).mean(axis=1) / truth.mean(axis=1)
+    assert (relative < 0.08).all(), relative
+    short = model.predict(_panel([values[0][:20], values[1]]), 3)
+    assert np.isnan(short[0]).all() and np.isfinite(short[1]).all()  # a history shorter than the lookback
+
+
+def test_lightgbm_is_saved_as_its_text_model_and_checked_on_load():
+    panel, _ = _weekly_panel(days=100)
+    model = LightGBMForecaster(seed=0).fit(panel)
+    state, tensors = model.state()
+    assert state["model"].startswith("tree") and tensors == {} and state["features"] == list(FEATURES)
+    again = LightGBMForecaster.from_state(state, tensors, series=6)
+    np.testing.assert_array_equal(again.predict(panel, 10), model.predict(panel, 10))
+    with pytest.raises(ModelLoadError, match="LightGBM features"):
+        LightGBMForecaster.from_state(state | {"features": list(FEATURES)[::-1]}, tensors, series=6)
+    with pytest.raises(ModelLoadError, match="does not parse"):
+        LightGBMForecaster.from_state(state | {"model": "tree\nnot a model"}, tensors, series=6)
+    renamed = state["model"].replace("feature_names=lag1 ", "feature_names=views ")
+    with pytest.raises(ModelLoadError, match="feature names differ"):
+        LightGBMForecaster.from_state(state | {"model": renamed}, tensors, series=6)
+    with pytest.raises(ValueError, match="training rows"):
+        LightGBMForecaster().fit(_panel([np.arange(30.0)]))
 
 
 # --- the study's LSTM, pinned -------------------------------------------------------------------
@@ -143,6 +223,16 @@ def test_early_stopping_restores_best_validation_epoch():
     np.testing.assert_allclose(table["mse"] / span**2, history.val_loss[best], rtol=1e-4)
 
 
+def test_lstm_forecasts_histories_of_its_series_from_their_own_scaling():
+    values = [100 + 10 * np.sin(np.arange(60.0) / 2), 1000 + 100 * np.sin(np.arange(60.0) / 2)]
+    model = _quick(max_epochs=2).fit(_panel(values))
+    whole = model.predict(_panel(values), 4)
+    prefixes = model.predict(_panel([values[1][:50], values[1]]), 4, rows=np.array([1, 1]))
+    np.testing.assert_allclose(prefixes[1], whole[1])
+    np.testing.assert_allclose(prefixes[0], model.predict(_panel([values[0], values[1][:50]]), 4)[1])
+    assert np.isnan(model.predict(_panel([values[0][:5], values[1]]), 2)[0]).all()  # shorter than the window
+
+
 def test_recursive_forecast_feeds_predictions_back():
     values = 100 + 10 * np.sin(np.arange(80.0) / 2)
     model = _quick().fit(_panel([values]))
@@ -194,3 +284,13 @@ def test_lstm_state_is_checked_against_its_recipe():
     state["recipe"]["dropout"] = 2
     with pytest.raises(ModelLoadError, match="LSTM recipe is invalid"):
         LSTMForecaster.from_state(state, tensors, series=1)
+
+
+def test_lstm_state_round_trip_forecasts_the_same():
+    values = [ets_series(60, seed=1), ets_series(60, seed=2)]
+    model = _quick().fit(_panel(values))
+    state, tensors = model.state()
+    again = LSTMForecaster.from_state(state, tensors, series=2)
+    np.testing.assert_array_equal(model.predict(_panel(values), 7), again.predict(_panel(values), 7))
+    with pytest.raises(ModelLoadError, match="model state does not fit"):
+        LSTMForecaster.from_state(state, tensors, series=3)

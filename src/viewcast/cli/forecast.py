@@ -20,9 +20,13 @@ def _summary(result: Any, out: Path) -> None:
     from rich.text import Text
 
     console = Console()
-    bt = result.backtest["models"].get(result.chosen, {})
+    members = result.backtest.get("members") or {}
     cap = result.capacity
-    console.print(f"[bold]Chosen model:[/] {result.chosen}" + (f" (backtest MASE {bt['mase']:.3f})" if bt else ""))
+    if len(members) > 1:
+        leaders = ", ".join(f"{name} {count}" for name, count in result.backtest["leaders"].items() if count)
+        console.print(f"[bold]Model:[/] per-series combination of {', '.join(members)} (largest weight: {leaders})")
+    else:
+        console.print(f"[bold]Model:[/] {result.chosen}")
     console.print(
         f"[bold]Next {result.config.horizon} days:[/] {result.totals['point']:,.0f} views "
         f"(95% upper bound {result.totals['hi95']:,.0f})"
@@ -72,23 +76,25 @@ def forecast_command(
     model: str = typer.Option(
         "auto",
         "--model",
-        help="auto (chosen by backtest), lstm, seasonal_naive, ets, arima, theta or ensemble (mean of ets, arima, theta).",
+        help="auto (per-series combination weighted by backtest error), or one model alone: seasonal_naive, ets, dot, "
+        "mstl, theta, arima, lgbm or lstm.",
     ),
     by: Optional[str] = typer.Option(
         None, "--by", help="total (default), category or creator; with --load-model, the model's own."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed for the LSTM and sampling."),
+    seed: int = typer.Option(0, "--seed", help="Seed for LightGBM and the LSTM."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="Also save the fitted model in this folder."),
     load_model: Optional[Path] = typer.Option(None, "--load-model", help="Forecast with a saved model (no retraining)."),
     fill_gaps: str = typer.Option("interpolate", "--fill-gaps", help="Missing creator-days: interpolate, zero, ffill or error."),
-    backtest_windows: int = typer.Option(5, "--backtest-windows", help="Rolling origins at most (1-50)."),
+    backtest_windows: int = typer.Option(12, "--backtest-windows", help="Weekly backtest origins at most (1-52)."),
+    study_lstm: bool = typer.Option(False, "--study-lstm", help="Also train the study's LSTM for its train/test table."),
     views_per_server_day: float = typer.Option(5_000_000, help="Views one server handles per day at an even rate."),
     peak_factor: float = typer.Option(2.0, help="Busiest hour's rate over the day's average (at least 1)."),
     headroom: float = typer.Option(0.2, help="Spare capacity fraction on top of the peak."),
     cost_per_server_day: float = typer.Option(48.0, help="Cost of one server for one day (USD)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads (default 1; VIEWCAST_TORCH_THREADS)."),
 ) -> None:
-    """Forecast daily views, pick the best model by backtest, add intervals and a capacity plan."""
+    """Forecast daily views with a per-series combination of models, 80/95% intervals and a capacity plan."""
     from viewcast.forecasting.config import ForecastConfig
     from viewcast.forecasting.pipeline import run, run_saved
     from viewcast.io.registry import load_model as load
@@ -100,6 +106,7 @@ def forecast_command(
         "seed": seed,
         "fill_gaps": fill_gaps,
         "backtest_windows": backtest_windows,
+        "study_lstm": study_lstm,
         "threads": threads,
         "capacity": {
             "views_per_server_day": views_per_server_day,
@@ -125,13 +132,14 @@ def demo_command(
     out: Path = typer.Option(Path("reports/demo"), "--out", help="Folder for the demo report."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """The main job on the bundled sample (10 creators x 50 days): forecast 30 days and plan servers."""
+    """The main job on the bundled sample (10 creators x 50 days): forecast 30 days, plan servers, and show
+    the study's LSTM train/test table beside the forecast."""
     from viewcast.forecasting.config import ForecastConfig
     from viewcast.forecasting.pipeline import run
     from viewcast.io.outputs import check_output_folder
 
     check_output_folder(out, param="out")
-    result = run(SAMPLE, ForecastConfig.parse(horizon=30, seed=seed))
+    result = run(SAMPLE, ForecastConfig.parse(horizon=30, seed=seed, study_lstm=True))
     result.save(out)
     typer.echo(f"Sample data: {SAMPLE.name} (10 creators x 50 days, made by `viewcast data synth influencers`)")
     _summary(result, out)

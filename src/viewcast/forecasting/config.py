@@ -22,7 +22,7 @@ MAX_HORIZON = 730
 #: Weekly season of daily views (seasonal naive lag, MASE scale, statistical models).
 SEASON = 7
 
-#: ``model`` choices: ``auto`` (backtest selection) or any model of the pool.
+#: ``model`` choices: ``auto`` (per-series combination of the pool) or any single model of the pool.
 ModelChoice = Literal[("auto", *MODEL_NAMES)]  # type: ignore[valid-type]
 By = Literal["total", "category", "creator"]
 GapPolicy = Literal["interpolate", "zero", "ffill", "error"]
@@ -73,13 +73,15 @@ class ForecastConfig(Config):
     model_config = _FINITE
 
     horizon: int = Field(30, ge=1, le=MAX_HORIZON, description="days to forecast")
-    model: ModelChoice = Field("auto", description="auto picks by backtest; or one model of the pool")
+    model: ModelChoice = Field("auto", description="auto combines the pool per series by backtest error; or one model alone")
     by: By = Field("total", description="forecast the total, per category or per creator")
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="seed of the LSTM and of series sampling")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="seed of LightGBM and the LSTM")
     fill_gaps: GapPolicy = Field("interpolate", description="how missing creator-days inside a series are filled")
-    backtest_windows: int = Field(5, ge=1, le=50, description="rolling origins at most")
-    backtest_max_series: int = Field(100, ge=1, le=100_000, description="larger panels backtest a seeded sample")
+    backtest_windows: int = Field(12, ge=1, le=52, description="weekly backtest origins at most (fewer on short histories)")
     threads: int | None = Field(None, ge=1, le=256, description="torch threads; None = VIEWCAST_TORCH_THREADS or 1")
     progress: bool = Field(True, description="progress bars where someone watches")
+    study_lstm: bool = Field(
+        False, description="also train the study's LSTM for its train/test table (it does not enter an auto forecast)"
+    )
     lstm: LSTMRecipe = Field(default_factory=LSTMRecipe)
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)

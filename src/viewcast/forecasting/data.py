@@ -61,6 +61,10 @@ class DayAxis:
         if self.kind == "date" and date.fromisoformat(str(self.origin)).toordinal() + int(last) > final.toordinal():
             raise DataValidationError(f"the forecast would run past {final}, the last date handled", param=param)
 
+    def first_weekday(self) -> int:
+        """Weekday (Monday = 0) of day ``t = 0``; day numbers count weekdays from 0."""
+        return date.fromisoformat(str(self.origin)).weekday() if self.kind == "date" else 0
+
     @property
     def prefix(self) -> str:
         """How a label reads in a sentence: "day 80" for day numbers, the bare date otherwise."""

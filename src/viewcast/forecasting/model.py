@@ -1,15 +1,15 @@
 """The fitted views forecaster as a model kind: save it, load it, and forecast new history with it.
 
-A :class:`ForecastModel` holds what a run fitted and measured: the chosen forecaster of the pool,
-the interval calibrations of its series and of their total (from its backtest errors), the ids
-of the series it was fitted to, how they were aggregated (``by``), the day axis and the backtest
-summary. The same :meth:`ForecastModel.outlook` makes the forecast of a fresh run and of a model
-loaded years later, so both give the same numbers on the same history.
+A :class:`ForecastModel` holds what a run fitted and measured: the fitted
+:class:`~viewcast.forecasting.combination.Combination` (members, per-series weights, the series'
+and the total's interval calibrations), the ids of the series it was fitted to, how they were
+aggregated (``by``), the day axis and the backtest summary. The same :meth:`ForecastModel.outlook`
+makes the forecast of a fresh run and of a model loaded years later, so both give the same
+numbers on the same history; on new history the fitted members forecast forward (no refit) and
+the bands scale with the new history's recent error level.
 
-Loading validates everything before a forecast can use it: the model name is one of the pool,
-the forecaster holds one fitted model per saved series, arrays have the shapes the saved options
-imply and hold finite values, and calibrations make ordered, finite bands. A folder whose
-``config.json`` was edited and whose checksums were recomputed is refused, not trusted.
+Loading validates everything before a forecast can use it (see ``Combination.from_state``).
+Models saved by viewcast 0.1 and 0.2 load through :mod:`viewcast.forecasting.old`.
 """
 
 from __future__ import annotations
@@ -18,27 +18,51 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from viewcast.contracts import Config
-from viewcast.errors import DataValidationError, ModelLoadError, ViewcastError
+from viewcast.errors import ConfigError, DataValidationError, ModelLoadError, ViewcastError
 from viewcast.forecasting.capacity import plan_capacity, total_upper_bound
+from viewcast.forecasting.combination import Combination
 from viewcast.forecasting.config import MAX_HORIZON, CapacityConfig, ForecastConfig
 from viewcast.forecasting.data import DayAxis, ViewsData, load_views
-from viewcast.forecasting.evaluation.intervals import Calibration, bands
-from viewcast.forecasting.evaluation.metrics import seasonal_scale
-from viewcast.forecasting.models import MODEL_NAMES, model_class
-from viewcast.forecasting.models.base import Forecaster
+from viewcast.forecasting.evaluation.intervals import BANDS
 from viewcast.forecasting.panel import Panel, aggregate
 from viewcast.io.persist import require
 
 KIND = "forecast"
 #: Most series a saved forecast model may hold.
 MAX_SERIES = 1_000_000
+#: Marks the config of a model saved by this version (older ones are read by forecasting.old).
+FORMAT = "combination"
+
+
+class Projected(Protocol):
+    """Point forecasts and bounds at a probability, for the series and their total."""
+
+    point: np.ndarray
+    total_point: np.ndarray
+
+    def bounds(self, q: float) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class Engine(Protocol):
+    """What forecasts inside a :class:`ForecastModel`: a combination, or an older model."""
+
+    @property
+    def name(self) -> str: ...
+
+    def min_history(self) -> int: ...
+
+    def project(self, panel: Panel, horizon: int, member_forecasts: np.ndarray | None = None) -> Projected: ...
+
+    def interval_notes(self, steps: int) -> list[str]: ...
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]: ...
 
 
 @dataclass
@@ -50,7 +74,31 @@ class Outlook:
     total: pd.DataFrame  # date, point, lo80, hi80, lo95, hi95 of all series together
     capacity: dict[str, Any]
     totals: dict[str, float]
+    projection: Projected
+    labels: list[str]
+    ids: list[str]
     notes: list[str] = field(default_factory=list)
+
+    def quantiles(self, q: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The bound at probability ``q`` in (0, 1) per series and day, and for the total per day.
+
+        ``q = 0.975`` is the 95% band's upper bound; a capacity decision at another service level
+        (``q = 0.99``) reads the same calibration. Returns ``(series, date, point, bound)`` and
+        ``(date, point, bound)`` tables.
+        """
+        series, total = self.projection.bounds(q)
+        days = len(self.labels)
+        return (
+            pd.DataFrame(
+                {
+                    "series": np.repeat(np.array(self.ids, dtype=object), days),
+                    "date": self.labels * len(self.ids),
+                    "point": self.projection.point.ravel(),
+                    "bound": series.ravel(),
+                }
+            ),
+            pd.DataFrame({"date": self.labels, "point": self.projection.total_point, "bound": total}),
+        )
 
 
 class ForecastRequest(Config):
@@ -59,6 +107,9 @@ class ForecastRequest(Config):
     history: Any = Field(description="rows of unique_id, ds, y (or the study's Day, TikTokerID, Category, Views)")
     horizon: int | None = Field(None, ge=1, le=MAX_HORIZON, description="days ahead; default: the fitted run's horizon")
     capacity: CapacityConfig | None = Field(None, description="planning assumptions; default: the fitted run's")
+    quantiles: list[float] = Field(
+        default_factory=list, max_length=20, description="extra probabilities in (0, 1) to bound the total at (e.g. 0.99)"
+    )
 
 
 class ForecastModel:
@@ -67,16 +118,9 @@ class ForecastModel:
     KIND = KIND
 
     def __init__(
-        self,
-        forecaster: Forecaster,
-        calibrations: tuple[Calibration, Calibration],
-        series: list[str],
-        config: ForecastConfig,
-        axis: DayAxis,
-        backtest: dict[str, Any],
+        self, engine: Engine, series: list[str], config: ForecastConfig, axis: DayAxis, backtest: dict[str, Any]
     ) -> None:
-        self.forecaster = forecaster
-        self.calibration, self.total_calibration = calibrations
+        self.engine = engine
         self.series = list(series)
         self.config = config
         self.axis = axis
@@ -85,8 +129,8 @@ class ForecastModel:
 
     @property
     def name(self) -> str:
-        """The pool model that forecasts (``"ets"``, ``"lstm"``...)."""
-        return self.forecaster.name
+        """``"combination"`` for ``auto``, else the one model that forecasts (``"ets"``, ``"lstm"``...)."""
+        return self.engine.name
 
     @property
     def by(self) -> str:
@@ -101,7 +145,7 @@ class ForecastModel:
                 f"{views.source}: the model was fitted to series {_some(self.series)} (by {self.by}), "
                 f"the data has {_some(panel.ids)}"
             )
-        needed = self.forecaster.min_forecast_history()
+        needed = self.engine.min_history()
         short = [uid for uid, n in zip(panel.ids, panel.lengths) if n < needed]
         if short:
             raise DataValidationError(
@@ -110,52 +154,42 @@ class ForecastModel:
             )
         return self.outlook(panel, views.axis, horizon, capacity)
 
-    def outlook(self, panel: Panel, axis: DayAxis, horizon: int, capacity: CapacityConfig) -> Outlook:
+    def outlook(
+        self, panel: Panel, axis: DayAxis, horizon: int, capacity: CapacityConfig, member_forecasts: np.ndarray | None = None
+    ) -> Outlook:
         """Point forecast, bands, tables and the capacity plan for ``panel``.
 
         The capacity plan uses the bands of the total, calibrated on the backtest errors of the
         summed series: adding up every series' own 95% bound would assume all creators peak
-        together and would make the plan depend on ``by`` (a per-creator run would buy twice the
-        fleet of a total run for the same views).
+        together and would make the plan depend on ``by``.
         """
-        lags = panel.lags()
         axis.check_reaches(int(panel.ends().max()) + horizon)
-        # Series that end early are forecast through their missing days so every series covers the
-        # same future dates as the latest one.
-        raw = np.maximum(self._predict(panel, horizon + int(lags.max())), 0.0)
-        point = np.stack([raw[i, lag : lag + horizon] for i, lag in enumerate(lags)])
-        growth_scale = np.array([seasonal_scale(v) for v in panel.values])
-        band = bands(point, growth_scale, self.calibration, offsets=lags)
-        self._require_finite(point, *band["95"], ids=panel.ids)
+        projection = self._project(panel, horizon, member_forecasts)
+        series_bounds, total_bounds = {}, {}
+        for band, (low, high) in BANDS.items():
+            for side, q in (("lo", low), ("hi", high)):
+                series_bounds[f"{side}{band}"], total_bounds[f"{side}{band}"] = projection.bounds(q)
+        self._require_finite(projection.point, *series_bounds.values(), ids=panel.ids)
+        self._require_finite(projection.total_point[None], *(b[None] for b in total_bounds.values()), ids=["total"])
         labels = axis.label_strings(int(panel.ends().max()) + 1 + np.arange(horizon))
         forecast = pd.DataFrame(
             {
                 "series": np.repeat(np.array(panel.ids, dtype=object), horizon),
                 "date": labels * len(panel),
-                "point": point.ravel(),
-                "lo80": band["80"][0].ravel(),
-                "hi80": band["80"][1].ravel(),
-                "lo95": band["95"][0].ravel(),
-                "hi95": band["95"][1].ravel(),
+                "point": projection.point.ravel(),
+                **{name: bound.ravel() for name, bound in series_bounds.items()},
             }
-        )
-        history = pd.concat(
-            [
-                pd.DataFrame({"series": uid, "date": axis.label_strings(s + np.arange(len(v))), "views": v})
-                for uid, s, v in zip(panel.ids, panel.starts, panel.values)
-            ],
-            ignore_index=True,
-        )
-        total_point = point.sum(axis=0, keepdims=True)
-        total_band = bands(total_point, np.array([seasonal_scale(panel.total())]), self.total_calibration)
-        self._require_finite(total_point, *total_band["95"], ids=["total"])
-        total = pd.DataFrame(
+        )[["series", "date", "point", "lo80", "hi80", "lo95", "hi95"]]
+        history = pd.DataFrame(
             {
-                "date": labels,
-                "point": total_point[0],
-                **{f"{side}{level}": total_band[level][k][0] for level in ("80", "95") for k, side in ((0, "lo"), (1, "hi"))},
+                "series": np.repeat(np.array(panel.ids, dtype=object), panel.lengths),
+                "date": np.concatenate([axis.label_strings(s + np.arange(len(v))) for s, v in zip(panel.starts, panel.values)]),
+                "views": np.concatenate(panel.values),
             }
         )
+        total = pd.DataFrame({"date": labels, "point": projection.total_point, **total_bounds})[
+            ["date", "point", "lo80", "hi80", "lo95", "hi95"]
+        ]
         plan = plan_capacity(labels, total["hi95"].to_numpy(), total["point"].to_numpy(), capacity, label_prefix=axis.prefix)
         totals = {
             "days": horizon,
@@ -163,13 +197,14 @@ class ForecastModel:
             "hi95": total_upper_bound(total["hi95"].to_numpy()),
             "lo95": float(total["lo95"].sum()),
         }
-        return Outlook(forecast, history, total, plan, totals, self._notes(panel, lags, horizon))
+        notes = self._notes(panel, horizon)
+        return Outlook(forecast, history, total, plan, totals, projection, labels, list(panel.ids), notes)
 
-    def _predict(self, panel: Panel, horizon: int) -> np.ndarray:
+    def _project(self, panel: Panel, horizon: int, member_forecasts: np.ndarray | None) -> Projected:
         if not self.restored:
-            return self.forecaster.predict(panel, horizon)
+            return self.engine.project(panel, horizon, member_forecasts)
         try:  # a loaded state passed every check; whatever still fails is the state's fault, not a bug
-            return self.forecaster.predict(panel, horizon)
+            return self.engine.project(panel, horizon, member_forecasts)
         except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, RuntimeError) as exc:
             raise ModelLoadError(
                 f"the saved {self.name} model cannot forecast this history ({type(exc).__name__}: {str(exc)[:200]})"
@@ -185,8 +220,9 @@ class ForecastModel:
                 param="model",
             )
 
-    def _notes(self, panel: Panel, lags: np.ndarray, horizon: int) -> list[str]:
+    def _notes(self, panel: Panel, horizon: int) -> list[str]:
         notes = []
+        lags = panel.lags()
         if lags.max() > 0:
             late = [f"{uid} ({lag} days)" for uid, lag in zip(panel.ids, lags) if lag > 0]
             notes.append(
@@ -194,36 +230,29 @@ class ForecastModel:
                 + ", ".join(late[:10])
                 + (" ..." if len(late) > 10 else "")
             )
-        calibration = self.calibration
-        if calibration.backtest_horizon < horizon:
-            notes.append(
-                f"Intervals for days {calibration.backtest_horizon + 1}-{horizon} extrapolate the backtest's error "
-                f"growth (h^{calibration.growth_b:.2f}); they are less certain than the first "
-                f"{calibration.backtest_horizon} days."
-            )
-        if calibration.scores < 40:
-            notes.append(
-                f"Only {calibration.scores} backtest errors calibrate the intervals: the 95% band rests on the "
-                "largest errors seen and may be too narrow; read it as a lower estimate of the risk."
-            )
+        notes += self.engine.interval_notes(horizon + int(lags.max()))
         return notes
 
     def predict(self, request: Any) -> dict[str, Any]:
-        """Forecast new history of the fitted series (no refit; the fitted parameters apply).
+        """Forecast new history of the fitted series (no refit; the fitted members apply).
 
         ``request`` is the history itself — a DataFrame or a list of records with ``unique_id,
         ds, y`` (or the study's columns) — or a mapping ``{"history": ..., "horizon": 30,
-        "capacity": {...}}``. The answer (strict JSON-able) has the forecast with 80% and 95%
-        intervals per series and day, the total of all series, and the capacity plan.
+        "capacity": {...}, "quantiles": [0.99]}``. The answer (strict JSON-able) has the forecast
+        with 80% and 95% intervals per series and day, the total of all series, the capacity
+        plan, and the total's bound at each extra probability asked for.
         """
         if isinstance(request, Mapping) and not isinstance(request, pd.DataFrame):
             parsed = ForecastRequest.parse(dict(request))
         else:
             parsed = ForecastRequest(history=request)
+        for q in parsed.quantiles:
+            if not 0.0 < q < 1.0:
+                raise ConfigError(f"quantile {q!r} is not a probability strictly between 0 and 1", param="quantiles")
         views = load_views(_history_frame(parsed.history), gap_policy=self.config.fill_gaps, name="history")
         horizon = parsed.horizon or self.config.horizon
         outlook = self.outlook_for(views, horizon, parsed.capacity or self.config.capacity)
-        return {
+        answer = {
             "model": self.name,
             "by": self.by,
             "horizon": horizon,
@@ -234,48 +263,54 @@ class ForecastModel:
             "capacity_plan": outlook.capacity,
             "notes": views.notes + outlook.notes,
         }
+        if parsed.quantiles:
+            answer["total_quantiles"] = [{"q": q, "daily": outlook.quantiles(q)[1].to_dict("records")} for q in parsed.quantiles]
+        return answer
 
     # --- description and persistence ------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         """What the model forecasts and how well it did in its backtest."""
-        chosen = self.backtest.get("models", {}).get(self.name, {})
+        backtest = self.backtest
         return {
             "kind": KIND,
             "model": self.name,
+            "members": list(getattr(self.engine, "members", [self.name])),
             "by": self.by,
             "series": len(self.series),
             "series_ids": self.series[:20],
             "default_horizon": self.config.horizon,
             "day_axis": self.axis.to_dict(),
             "backtest": {
-                "windows": self.backtest.get("windows"),
-                "window_days": self.backtest.get("window_days"),
-                "selection": self.backtest.get("selection"),
-                **{key: chosen.get(key) for key in ("mase", "smape", "coverage80", "coverage95")},
+                key: backtest.get(key) for key in ("origins", "window_days", "combination", "total", "leaders") if key in backtest
             },
             "capacity": self.config.capacity.model_dump(),
         }
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        state, tensors = self.forecaster.state()
+        if not isinstance(self.engine, Combination):
+            return self.engine.state()  # a model of an older viewcast is saved as it was read
+        engine, tensors = self.engine.state()
         config = {
+            "format": FORMAT,
             "model": self.name,
             "forecast_config": self.config.model_dump(),
             "series": list(self.series),
             "axis": self.axis.to_dict(),
-            "calibration": self.calibration.to_dict(),
-            "total_calibration": self.total_calibration.to_dict(),
             "backtest": self.backtest,
-            "state": state,
+            "engine": engine,
         }
         return config, tensors
 
     @classmethod
     def from_state(cls, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> ForecastModel:
-        name = config.get("model")
-        require(name in MODEL_NAMES, f"model {name!r} is not one of {', '.join(MODEL_NAMES)}")
-        options = _saved_options(config.get("forecast_config"))
-        require(options.model in ("auto", name), f"options ask for model {options.model!r} but the state holds {name!r}")
+        if config.get("format") != FORMAT:
+            from viewcast.forecasting.old import read_old_model
+
+            engine, options, backtest = read_old_model(config, tensors)
+        else:
+            options = _saved_options(config.get("forecast_config"))
+            backtest = config.get("backtest")
+            engine = None
         series = config.get("series")
         require(
             isinstance(series, list) and 1 <= len(series) <= MAX_SERIES and all(isinstance(s, str) for s in series),
@@ -283,13 +318,19 @@ class ForecastModel:
         )
         require(len(set(series)) == len(series), "series ids repeat")
         require(options.by != "total" or series == ["total"], f"a total forecast holds series {_some(series)}")
-        backtest = config.get("backtest")
         require(isinstance(backtest, dict), "the backtest summary is missing")
-        calibrations = (Calibration.from_dict(config.get("calibration")), Calibration.from_dict(config.get("total_calibration")))
-        state = config.get("state")
-        require(isinstance(state, dict), "the fitted state is missing")
-        forecaster = model_class(name).from_state(state, tensors, len(series))
-        model = cls(forecaster, calibrations, series, options, _saved_axis(config.get("axis")), backtest)
+        if engine is None:
+            require(isinstance(config.get("engine"), dict), "the fitted combination is missing")
+            engine = Combination.from_state(config["engine"], tensors, len(series))
+            require(
+                config.get("model") == engine.name,
+                f"the model is named {config.get('model')!r} but its members make {engine.name!r}",
+            )
+            require(
+                options.model in ("auto", engine.name),
+                f"options ask for model {options.model!r} but the state holds {engine.name!r}",
+            )
+        model = cls(engine, series, options, saved_axis(config.get("axis")), backtest)
         model.restored = True
         return model
 
@@ -297,26 +338,23 @@ class ForecastModel:
         """Save as a model folder (safetensors + JSON, checksummed, signed with ``VIEWCAST_MODEL_KEY``)."""
         from viewcast.io.registry import save
 
-        chosen = self.backtest.get("models", {}).get(self.name, {})
+        combination = self.backtest.get("combination", {})
         metrics = {"model": self.name, "by": self.by, "series": len(self.series)} | {
-            f"backtest_{key}": chosen.get(key) for key in ("mase", "smape", "coverage80", "coverage95")
+            f"backtest_{key}": combination.get(key) for key in ("relative_mae", "above_95", "below_95")
         }
         return save(self, directory, metrics=metrics, param=param)
 
 
 def _saved_options(options: Any) -> ForecastConfig:
-    """The fitted run's options; viewcast 0.1 kept the LSTM's seed and threads inside its recipe."""
     require(isinstance(options, dict), "the forecast options are missing")
-    options = dict(options)
-    if isinstance(options.get("lstm"), dict):
-        options["lstm"] = {k: v for k, v in options["lstm"].items() if k not in ("seed", "threads")}
     try:
         return ForecastConfig.parse(options)
     except ViewcastError as exc:
         raise ModelLoadError(f"model state does not fit: saved forecast options are invalid ({exc})") from None
 
 
-def _saved_axis(axis: Any) -> DayAxis:
+def saved_axis(axis: Any) -> DayAxis:
+    """The saved day axis, refused unless it is day numbers or dates from a valid origin."""
     require(isinstance(axis, dict) and axis.get("kind") in ("index", "date"), "the day axis is missing or unknown")
     if axis["kind"] == "date":
         try:

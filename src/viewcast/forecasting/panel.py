@@ -1,8 +1,10 @@
 """A panel of daily series (one per total, category or creator) on the integer day axis.
 
-Series may start on different days but each is contiguous (gaps were filled on loading). The
-panel is the one input every forecaster takes, so statistical models, the LSTM and the backtest
-all see exactly the same numbers.
+Series may start and end on different days but each is contiguous (gaps were filled on loading).
+The panel is the one input every model of the pool takes, so statistical models, LightGBM, the
+LSTM and the backtest all see exactly the same numbers. ``first_weekday`` is the weekday
+(Monday = 0) of day ``t = 0`` for calendar dates, so that a model reading weekdays gets the real
+ones; for plain day numbers it is 0 and day ``t`` is weekday ``t mod 7``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Panel:
     ids: list[str]
     starts: np.ndarray
     values: list[np.ndarray]
+    first_weekday: int = 0
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -37,12 +40,18 @@ class Panel:
         """Day index of each series' last observation."""
         return self.starts + self.lengths - 1
 
-    def truncate(self, cut: int) -> Panel:
-        """Drop the last ``cut`` values of every series (a backtest origin)."""
-        return Panel(self.ids, self.starts.copy(), [v[: len(v) - cut] for v in self.values])
+    def weekdays(self) -> np.ndarray:
+        """Weekday (0-6) of each series' first day."""
+        return (self.starts + self.first_weekday) % 7
 
-    def subset(self, index: np.ndarray) -> Panel:
-        return Panel([self.ids[i] for i in index], self.starts[index], [self.values[i] for i in index])
+    def prefixes(self, rows: np.ndarray, lengths: np.ndarray) -> Panel:
+        """The first ``lengths[k]`` days of series ``rows[k]``: histories as they stood at backtest origins."""
+        return Panel(
+            [self.ids[i] for i in rows],
+            self.starts[rows].copy(),
+            [self.values[i][:n] for i, n in zip(rows, lengths)],
+            self.first_weekday,
+        )
 
     def to_long(self) -> pd.DataFrame:
         """statsforecast's long format with integer ``ds``."""
@@ -54,10 +63,18 @@ class Panel:
             }
         )
 
-    def total(self) -> np.ndarray:
-        """Sum of all series over the days they share at the end (the platform's total)."""
-        length = int(self.lengths.min())
-        return np.sum([v[len(v) - length :] for v in self.values], axis=0)
+    def aligned_total(self) -> np.ndarray:
+        """Sum of the series with their last days aligned (the total a bottom-up forecast continues).
+
+        For a panel whose series all end on the same day this is the platform's total per day; a
+        series ending early is shifted to the common end, as its forecast is (it is forecast
+        through its missing days). Series shorter than the longest add nothing before they start.
+        """
+        longest = int(self.lengths.max())
+        total = np.zeros(longest)
+        for values in self.values:
+            total[longest - len(values) :] += values
+        return total
 
     def lags(self) -> np.ndarray:
         """Days each series ends before the latest one (0 for aligned panels)."""
@@ -93,4 +110,4 @@ def aggregate(data: ViewsData, by: By = "total") -> Panel:
         starts.append(int(t.min()))
         # Creators cover different ranges: a day missing for all of a group's creators counts as 0.
         values.append(series.droplevel(0).reindex(full, fill_value=0.0).to_numpy(dtype=float))
-    return Panel(ids=ids, starts=np.array(starts, dtype=np.int64), values=values)
+    return Panel(ids=ids, starts=np.array(starts, dtype=np.int64), values=values, first_weekday=data.axis.first_weekday())

@@ -1,30 +1,26 @@
 """The views forecast as pure functions: data + config -> :class:`ForecastResult`.
 
-:func:`run` validates the input, aggregates views per day, backtests the candidate models on the
-same rolling origins, chooses one (the one-standard-error rule, or the model asked for), refits
-it on the whole history, calibrates its intervals on its backtest errors and plans capacity on
-the total's 95% bound. :func:`run_saved` forecasts with a loaded :class:`ForecastModel` instead:
-no backtest, no training, the same numbers on the same data. Nothing here prints or writes files.
+:func:`run` validates the input, aggregates views per day and hands the panel to
+:func:`~viewcast.forecasting.training.fit_forecast` (members, backtest, weights, calibration);
+the fitted model then makes the outlook (forecast, bands, capacity plan). :func:`run_saved`
+forecasts with a loaded :class:`ForecastModel` instead: no backtest, no training, the same
+numbers on the same data. Nothing here prints or writes files.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
 import pandas as pd
 
 from viewcast.errors import DataValidationError
 from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.data import ViewsData, load_views
-from viewcast.forecasting.evaluation.backtest import BacktestResult, run_backtest
-from viewcast.forecasting.evaluation.intervals import calibrate
-from viewcast.forecasting.evaluation.selection import LARGE_PANEL, build, candidates, one_standard_error
 from viewcast.forecasting.model import ForecastModel
-from viewcast.forecasting.models.base import Forecaster
 from viewcast.forecasting.panel import Panel, aggregate
 from viewcast.forecasting.result import ForecastResult
+from viewcast.forecasting.training import fit_forecast
 
 Data = str | os.PathLike[str] | pd.DataFrame | ViewsData
 
@@ -39,58 +35,30 @@ def run(data: Data, config: ForecastConfig) -> ForecastResult:
     started = time.perf_counter()
     views = views_of(data, config)
     panel = aggregate(views, config.by)
+    check_history(panel, config.horizon, views.source)
     timings = {"load": time.perf_counter() - started}
-    _check_history(panel, config.horizon, views.source)
-    shortest = int(panel.lengths.min())
-    pool, notes = candidates(config, shortest, len(panel))
-    notes = views.notes + notes
-
-    tick = time.perf_counter()
-    backtest = run_backtest(
-        panel,
-        pool,
-        config.horizon,
-        max_windows=config.backtest_windows,
-        max_series=config.backtest_max_series,
-        seed=config.seed,
-        progress=config.progress,
-    )
-    timings["backtest"] = time.perf_counter() - tick
-    notes += backtest.plan.notes
-    chosen, reason = one_standard_error(backtest) if config.model == "auto" else (config.model, "requested")
-
-    tick = time.perf_counter()
-    forecaster = build(chosen, config, len(panel)).fit(panel)
-    lstm, lstm_note = _lstm_for_table(forecaster, pool, panel, config)
-    notes += [lstm_note] if lstm_note else []
-    timings["final_fit"] = time.perf_counter() - tick
-
-    calibrations = (
-        calibrate(backtest.actual, backtest.models[chosen].forecast, backtest.scale),
-        calibrate(*backtest.total_errors(chosen)),
-    )
-    summary = _backtest_summary(backtest, chosen) | {"selection": reason}
-    model = ForecastModel(forecaster, calibrations, list(panel.ids), config, views.axis, summary)
-    outlook = model.outlook(panel, views.axis, config.horizon, config.capacity)
+    fit = fit_forecast(panel, config)
+    timings |= fit.timings
+    summary = fit.backtest.summary() | {"selection": fit.selection}
+    model = ForecastModel(fit.combination, list(panel.ids), config, views.axis, summary)
+    outlook = model.outlook(panel, views.axis, config.horizon, config.capacity, member_forecasts=fit.final)
+    lstm = fit.combination.global_members.get("lstm") or fit.study_lstm
     timings["total"] = time.perf_counter() - started
     return ForecastResult(
         config=config,
-        chosen=chosen,
-        selection=reason,
-        forecast=outlook.forecast,
-        history=outlook.history,
-        total=outlook.total,
+        chosen=model.name,
+        selection=fit.selection,
+        outlook=outlook,
         backtest=summary,
-        capacity=outlook.capacity,
-        totals=outlook.totals,
-        notes=notes + outlook.notes,
+        notes=views.notes + fit.notes + outlook.notes,
         timings=timings,
         source=views.source,
         axis=views.axis,
         model=model,
+        weights=fit.backtest.weights_table(),
         lstm_table=lstm.train_test_table_ if lstm is not None else None,
         lstm_history=(lstm.history_.as_dict() | {"note": lstm.training_note_}) if lstm is not None else None,
-        backtest_detail=backtest,
+        backtest_detail=fit.backtest,
     )
 
 
@@ -109,27 +77,24 @@ def run_saved(model: ForecastModel, data: Data, config: ForecastConfig, source: 
     outlook = model.outlook_for(views, options.horizon, options.capacity)
     where = source or getattr(model, "path_", None)
     saved_note = f"Forecast with the saved model{f' in {where}' if where else ''} (no retraining; intervals from its backtest)."
+    lstm = getattr(model.engine, "global_members", {}).get("lstm")
     return ForecastResult(
         config=options,
         chosen=model.name,
         selection=model.backtest.get("selection", "requested"),
-        forecast=outlook.forecast,
-        history=outlook.history,
-        total=outlook.total,
+        outlook=outlook,
         backtest=model.backtest,
-        capacity=outlook.capacity,
-        totals=outlook.totals,
         notes=views.notes + outlook.notes + [saved_note],
         timings={"total": time.perf_counter() - started},
         source=views.source,
         axis=views.axis,
         model=model,
-        lstm_table=getattr(model.forecaster, "train_test_table_", None),
+        lstm_table=lstm.train_test_table_ if lstm is not None else getattr(model.engine, "train_test_table_", None),
         loaded_from=str(where) if where else None,
     )
 
 
-def _check_history(panel: Panel, horizon: int, source: str) -> None:
+def check_history(panel: Panel, horizon: int, source: str) -> None:
     """Refuse to forecast further ahead than the history reaches back, naming the short series."""
     shortest = int(panel.lengths.min())
     if shortest < horizon:
@@ -140,39 +105,3 @@ def _check_history(panel: Panel, horizon: int, source: str) -> None:
             "a forecast should not reach further ahead than the history reaches back (lower the horizon, or drop those series)",
             param="horizon",
         )
-
-
-def _lstm_for_table(
-    forecaster: Forecaster, pool: list[Forecaster], panel: Panel, config: ForecastConfig
-) -> tuple[Any, str | None]:
-    """The fitted LSTM behind the study's train/test table, when the LSTM took part.
-
-    On large panels refitting it only for the table costs too much: its fit at the last backtest
-    origin (on the sampled series) stands in, and a note says so.
-    """
-    if forecaster.name == "lstm":
-        return forecaster, None
-    backtested = next((f for f in pool if f.name == "lstm"), None)
-    if backtested is None:
-        return None, None
-    if len(panel) <= LARGE_PANEL:
-        return build("lstm", config, len(panel)).fit(panel), None
-    return backtested, "LSTM train/test table from its fit at the last backtest origin (on the sampled series)."
-
-
-def _backtest_summary(backtest: BacktestResult, chosen: str) -> dict[str, Any]:
-    plan = backtest.plan
-    return {
-        "windows": plan.windows,
-        "window_days": plan.horizon,
-        "requested_horizon": plan.requested_horizon,
-        "series_backtested": plan.series_used,
-        "series_total": plan.series_total,
-        "ranking": backtest.ranking(),
-        "chosen": chosen,
-        "models": {
-            name: {**bt.metrics, "seconds": bt.seconds}
-            for name, bt in sorted(backtest.models.items(), key=lambda kv: kv[1].metrics["mase"])
-        },
-        "notes": plan.notes,
-    }

@@ -108,33 +108,38 @@ def loss_figure(result: ForecastResult) -> Figure | None:
     return fig
 
 
-def backtest_figure(result: ForecastResult) -> Figure:
-    """Backtest MASE per model, and (after a fresh backtest) one series' windows side by side."""
-    models = result.backtest["models"]
-    names = list(models)
+def backtest_figure(result: ForecastResult) -> Figure | None:
+    """Backtest error of each member and the combination relative to seasonal naive, and (after
+    a fresh run) the largest series' most recent backtest windows. None for older saved models."""
+    members = result.backtest.get("members")
+    if not members:
+        return None
+    rows = {name: m.get("relative_mae") for name, m in members.items()}
+    rows |= {f"{name} (report only)": m.get("relative_mae") for name, m in result.backtest.get("reported_only", {}).items()}
+    if len(members) > 1:
+        rows["combination"] = result.backtest["combination"].get("relative_mae")
+    names = [n for n, v in rows.items() if v is not None]
     detail = result.backtest_detail
     fig, axes = new_figure(1, 2 if detail is not None else 1, width=12 if detail is not None else 6, height=3.8)
     ax = axes[0, 0]
-    colors = [CHOSEN_COLOR if n == result.chosen else OTHER_COLOR for n in names]
-    ax.barh(names[::-1], [models[n]["mase"] for n in names][::-1], color=colors[::-1])
+    colors = [CHOSEN_COLOR if n in ("combination", result.chosen) else OTHER_COLOR for n in names]
+    ax.barh(names[::-1], [rows[n] for n in names][::-1], color=colors[::-1])
     ax.axvline(1.0, color="grey", ls=":", lw=1)
-    ax.set_xlabel("backtest MASE (lower is better; 1 = in-sample seasonal naive)")
-    ax.set_title("Model comparison (chosen in green)")
+    ax.set_xlabel("backtest MAE / seasonal naive's (geometric mean over series; lower is better)")
+    ax.set_title("Members and their combination")
     if detail is not None:
         ax = axes[0, 1]
-        windows, steps = detail.plan.windows, detail.plan.horizon
-
-        def gapped(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            """Windows side by side with a break between them (they are separate forecasts)."""
-            x = np.concatenate([w * (steps + 1) + np.arange(steps + 1) for w in range(windows)])
-            y = np.concatenate([np.r_[values[w], np.nan] for w in range(windows)])
-            return x, y
-
-        ax.plot(*gapped(detail.actual[0]), color=INK, lw=1.8, label="actual")
-        for name in names:
-            ax.plot(*gapped(detail.models[name].forecast[0]), lw=1.8 if name == result.chosen else 0.9, label=name)
-        ax.set_xticks([w * (steps + 1) + steps / 2 for w in range(windows)], [f"origin {w + 1}" for w in range(windows)])
-        ax.set_title(f"Backtest forecasts of {detail.series_ids[0]!r}: {windows} windows of {steps} days")
+        series = int(np.argmax(detail.volume))
+        recent = [k for k in range(min(3, detail.backtest_origins))][::-1]
+        steps = detail.plan.window
+        for j, k in enumerate(recent):
+            x = j * (steps + 1) + np.arange(steps)
+            ax.plot(x, detail.actual[series, k], color=INK, lw=1.8, label="actual" if j == 0 else None)
+            ax.plot(x, detail.combined[series, k], color=BAND, lw=1.6, label="combined" if j == 0 else None)
+            for m, name in enumerate(detail.members if len(detail.members) > 1 else ()):
+                ax.plot(x, detail.forecasts[m, series, k], lw=0.7, alpha=0.7, color=f"C{m + 2}", label=name if j == 0 else None)
+        ax.set_xticks([j * (steps + 1) + steps / 2 for j in range(len(recent))], [f"origin -{k * 7 + steps}d" for k in recent])
+        ax.set_title(f"Recent backtest windows of {detail.ids[series]!r} ({steps} days each)")
         ax.set_ylabel("views per day")
         ax.yaxis.set_major_formatter(COUNT_FORMATTER)
         ax.legend(fontsize=7, ncol=2)
@@ -146,6 +151,8 @@ def write_report(result: ForecastResult, out: OutputFolder) -> None:
     """Every file of a forecast run, into a staging folder (:func:`viewcast.io.outputs.output_folder`)."""
     metrics = result.to_dict()
     out.csv("forecast.csv", result.forecast)
+    if result.weights is not None:
+        out.csv("weights.csv", result.weights)
     out.json("metrics.json", metrics)
     figures = {
         "forecast": forecast_figure(result),

@@ -1,21 +1,23 @@
-"""What a forecast run gives back: the forecast, how it was chosen, the capacity plan, the model."""
+"""What a forecast run gives back: the forecast, how it was made, the capacity plan, the model."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from viewcast._version import __version__
 from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.data import DayAxis
-from viewcast.forecasting.evaluation.backtest import BacktestResult
-from viewcast.forecasting.model import ForecastModel
+from viewcast.forecasting.model import ForecastModel, Outlook
 from viewcast.io.jsonable import to_jsonable
 from viewcast.io.outputs import output_folder
+
+if TYPE_CHECKING:
+    from viewcast.forecasting.training import Backtest
 
 OUTPUT_KIND = "forecast"
 
@@ -25,23 +27,46 @@ class ForecastResult:
     """Forecast, backtest, capacity plan and the fitted (or loaded) model of one run."""
 
     config: ForecastConfig
-    chosen: str
-    selection: str  # why ``chosen`` forecasts: the rule's sentence, or "requested"
-    forecast: pd.DataFrame  # series, date, point, lo80, hi80, lo95, hi95
-    history: pd.DataFrame  # series, date, views (the aggregated input)
-    total: pd.DataFrame  # date, point, lo80, hi80, lo95, hi95 of all series together
-    backtest: dict[str, Any]  # plan + per-model metrics
-    capacity: dict[str, Any]
-    totals: dict[str, float]
+    chosen: str  # "combination" (auto) or the one model that forecast
+    selection: str  # why: the combination's sentence, or "requested"
+    outlook: Outlook
+    backtest: dict[str, Any]  # plan, members' and combination's backtest figures, per-series weights
     notes: list[str]
     timings: dict[str, float]
     source: str
     axis: DayAxis
     model: ForecastModel
+    weights: pd.DataFrame | None = None  # one row per series: leader, weights, backtest MAEs
     lstm_table: dict[str, Any] | None = None
     lstm_history: dict[str, Any] | None = None
     loaded_from: str | None = None
-    backtest_detail: BacktestResult | None = field(default=None, repr=False)  # raw windows, for the plots
+    backtest_detail: Backtest | None = field(default=None, repr=False)  # raw windows, for the plots
+
+    @property
+    def forecast(self) -> pd.DataFrame:
+        """series, date, point, lo80, hi80, lo95, hi95."""
+        return self.outlook.forecast
+
+    @property
+    def history(self) -> pd.DataFrame:
+        return self.outlook.history
+
+    @property
+    def total(self) -> pd.DataFrame:
+        """date, point, lo80, hi80, lo95, hi95 of all series together."""
+        return self.outlook.total
+
+    @property
+    def capacity(self) -> dict[str, Any]:
+        return self.outlook.capacity
+
+    @property
+    def totals(self) -> dict[str, float]:
+        return self.outlook.totals
+
+    def quantiles(self, q: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Bounds at probability ``q`` per series and day, and for the total (see :meth:`Outlook.quantiles`)."""
+        return self.outlook.quantiles(q)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything ``metrics.json`` holds, as strict JSON-able data."""
@@ -67,7 +92,7 @@ class ForecastResult:
         )
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
-        """Write forecast.csv, metrics.json, the plots and report.html into ``directory``, whole."""
+        """Write forecast.csv, weights.csv, metrics.json, the plots and report.html into ``directory``, whole."""
         from viewcast.forecasting.report import write_report
 
         with output_folder(directory, kind=OUTPUT_KIND) as out:

@@ -2,9 +2,10 @@
 
 Page views and demand over a few hundred days show what the 50-day study sample cannot: trend
 changes, weekly and yearly cycles, holidays, level shifts, noise that grows with the level, and
-rare outliers. :func:`demand_series` draws such a series; :func:`ets_series` and
-:func:`ar2_series` draw from a known model family so tests can check that the backtest recognises
-the family that generated the data.
+rare outliers. :func:`demand_series` draws such a series and :func:`count_panel` a panel of
+overdispersed counts with level shifts and outliers; :func:`ets_series` and :func:`ar2_series`
+draw from a known model family so tests can check that the backtest recognises the family that
+generated the data.
 """
 
 from __future__ import annotations
@@ -59,6 +60,34 @@ def ar2_series(days: int = 400, seed: int = 0, mean: float = 1000.0, noise_sd: f
     for t in range(2, days + 100):
         x[t] = phi1 * x[t - 1] + phi2 * x[t - 2] + rng.normal(0, noise_sd)
     return mean + x[100:]
+
+
+def count_panel(series: int = 20, days: int = 760, seed: int = 0) -> dict[str, np.ndarray]:
+    """Overdispersed daily counts per series, with the shocks that break weekly models.
+
+    Each series: a level between 200 and 20,000 a day, a log-linear trend, a multiplicative weekly
+    profile, a yearly wave, a slowly wandering level, zero to two level shifts, and zero to seven
+    isolated outliers (a day at x0.2, x2.5 or x4: outages and viral days), drawn from a negative
+    binomial with 20 degrees of overdispersion.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    out = {}
+    for i in range(series):
+        level = np.exp(rng.uniform(np.log(200), np.log(20_000)))
+        growth = rng.normal(0.0, 0.6) / 365
+        weekly = np.exp(rng.normal(0, 0.25, 7))
+        weekly /= weekly.mean()
+        log_mean = np.log(level) + growth * t + rng.uniform(0, 0.25) * np.sin(2 * np.pi * t / 365.25 + rng.uniform(0, 2 * np.pi))
+        log_mean += np.cumsum(rng.normal(0, 0.01, days))
+        for _ in range(rng.integers(0, 3)):
+            log_mean[rng.integers(days // 4, days - 5) :] += rng.normal(0, 0.3)
+        mean = np.exp(log_mean) * weekly[t % 7]
+        y = rng.negative_binomial(20, 20 / (20 + mean)).astype(float)
+        spikes = rng.choice(days, size=rng.integers(0, 8), replace=False)
+        y[spikes] *= rng.choice([0.2, 2.5, 4.0], size=len(spikes))
+        out[f"s{seed}_{i:02d}"] = np.round(y)
+    return out
 
 
 def to_long(series: dict[str, np.ndarray], start: str = "2024-01-01") -> pd.DataFrame:

@@ -1,1 +1,1 @@
-"""How forecasts are judged: rolling-origin backtest, accuracy metrics, model selection, intervals."""
+"""How forecasts are judged and combined: backtest origins, metrics, combination weights, intervals."""

@@ -1,7 +1,9 @@
-"""Forecast accuracy on backtest windows: MASE, sMAPE, RMSE and the error of the window total.
+"""Accuracy measures of backtests and held-out forecasts.
 
-All functions take arrays shaped ``(series, windows, steps)`` for actuals and forecasts and
-``(series, windows)`` for the MASE scale, so one call scores a whole backtest.
+``seasonal_scale`` is MASE's denominator (the in-sample error of the weekly seasonal naive);
+``relative_mae`` and ``geometric_mean`` give the relative MAE against seasonal naive, averaged
+geometrically over series, which is how the issue (and benchmarks/forecast_panels.py) compares
+forecasters: a ratio per series, so that large series do not drown small ones.
 """
 
 from __future__ import annotations
@@ -27,34 +29,14 @@ def seasonal_scale(history: np.ndarray, season: int = SEASON) -> float:
     return level if level > 0 else 1.0
 
 
-def mase(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> float:
-    return float(np.mean(np.mean(np.abs(actual - forecast), axis=-1) / scale))
+def geometric_mean(values: np.ndarray) -> float | None:
+    """Geometric mean of the finite positive values (None when there are none)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(np.exp(np.mean(np.log(values)))) if len(values) else None
 
 
-def smape(actual: np.ndarray, forecast: np.ndarray) -> float:
-    """Symmetric MAPE in percent (0..200); days where both are zero count as perfect."""
-    denominator = np.abs(actual) + np.abs(forecast)
-    ratio = np.divide(2 * np.abs(actual - forecast), denominator, out=np.zeros_like(denominator), where=denominator > 0)
-    return float(100 * np.mean(ratio))
-
-
-def rmse(actual: np.ndarray, forecast: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((actual - forecast) ** 2)))
-
-
-def total_error_pct(actual: np.ndarray, forecast: np.ndarray) -> tuple[float, float]:
-    """Mean absolute and mean signed % error of each window's total (what capacity is bought on)."""
-    actual_total = actual.sum(axis=-1)
-    error = (forecast.sum(axis=-1) - actual_total) / np.where(actual_total > 0, actual_total, 1.0)
-    return float(100 * np.mean(np.abs(error))), float(100 * np.mean(error))
-
-
-def score(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[str, float]:
-    abs_total, bias_total = total_error_pct(actual, forecast)
-    return {
-        "mase": mase(actual, forecast, scale),
-        "smape": smape(actual, forecast),
-        "rmse": rmse(actual, forecast),
-        "total_abs_error_pct": abs_total,
-        "total_bias_pct": bias_total,
-    }
+def relative_mae(mae: np.ndarray, benchmark_mae: np.ndarray) -> float | None:
+    """Geometric mean over series of MAE / the benchmark's MAE (below 1: better than the benchmark)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return geometric_mean(np.asarray(mae, dtype=float) / np.asarray(benchmark_mae, dtype=float))

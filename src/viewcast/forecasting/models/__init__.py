@@ -1,9 +1,15 @@
-"""The model pool: every model a forecast can backtest, choose, fit, save and load, by name.
+"""The model pool: every model a forecast can combine, run alone, save and load, by name.
 
-A new model kind is one small class (a :class:`~viewcast.forecasting.models.base.Forecaster`
-subclass) and one line in :data:`POOL`; the backtest, selection, intervals, capacity plan and
-saved models then handle it like every other. Classes are imported on first use, so that loading
-a statistical model never imports torch.
+Two kinds of member (docs/forecast.md explains the choice of each):
+
+* statistical, fitted per series on the cleaned history and forwarded from any other history
+  (:mod:`~viewcast.forecasting.models.statistical`): seasonal naive, AutoETS, Dynamic Optimized
+  Theta, a weekly MSTL with an ETS trend, and, on request only, AutoTheta and AutoARIMA;
+* global, one model learned from every series (:class:`~viewcast.forecasting.models.base.GlobalMember`):
+  LightGBM on lags, and the study's LSTM.
+
+``auto`` combines :data:`AUTO_MEMBERS` per series; any single name forecasts alone. Classes are
+imported on first use, so that a statistical forecast never imports torch or LightGBM.
 """
 
 from __future__ import annotations
@@ -12,23 +18,35 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from viewcast.forecasting.models.base import Forecaster
+    from viewcast.forecasting.models.base import GlobalMember
 
-#: name -> "module:class" under this package, in the order models are backtested and reported.
-POOL: dict[str, str] = {
-    "lstm": "lstm:LSTMForecaster",
-    "seasonal_naive": "statistical:SeasonalNaive",
-    "ets": "statistical:ETS",
-    "arima": "statistical:ARIMA",
-    "theta": "statistical:Theta",
-    "ensemble": "ensemble:Ensemble",
+#: Statistical members (per series); seasonal naive needs no fit.
+STATISTICAL: tuple[str, ...] = ("seasonal_naive", "ets", "dot", "mstl", "theta", "arima")
+#: Global members: name -> "module:class" under this package.
+GLOBAL: dict[str, str] = {"lgbm": "boosting:LightGBMForecaster", "lstm": "lstm:LSTMForecaster"}
+MODEL_NAMES: tuple[str, ...] = (*STATISTICAL, *GLOBAL)
+#: What ``auto`` combines. AutoARIMA and AutoTheta did not improve the combination on the research
+#: panels and tripled its cost; the LSTM was never the best model and took most of the run time.
+AUTO_MEMBERS: tuple[str, ...] = ("seasonal_naive", "ets", "dot", "mstl", "lgbm")
+#: Above this many series ``auto`` leaves out the members in :data:`LARGE_PANEL_SKIPS`.
+LARGE_PANEL = 200
+#: AutoETS is about 70% of the statistical CPU time; dropping it cost 0.4% accuracy on the research panels.
+LARGE_PANEL_SKIPS: tuple[str, ...] = ("ets",)
+DESCRIPTIONS: dict[str, str] = {
+    "seasonal_naive": "the last (cleaned) week repeated",
+    "ets": "AutoETS: level, trend and weekly season chosen by AICc",
+    "dot": "Dynamic Optimized Theta: drifted level, weekly season",
+    "mstl": "weekly STL season plus an ETS trend",
+    "theta": "AutoTheta",
+    "arima": "AutoARIMA (approximate search)",
+    "lgbm": "one LightGBM on lags of every series",
+    "lstm": "the study's LSTM (one network for every series)",
 }
-MODEL_NAMES: tuple[str, ...] = tuple(POOL)
 
 
-def model_class(name: str) -> type[Forecaster]:
-    """The class of a pool model; ``ValueError`` for a name that is not in the pool."""
-    if name not in POOL:
-        raise ValueError(f"unknown model {name!r}; the pool holds {', '.join(MODEL_NAMES)}")
-    module, _, cls = POOL[name].partition(":")
+def global_class(name: str) -> type[GlobalMember]:
+    """The class of a global member; ``ValueError`` for any other name."""
+    if name not in GLOBAL:
+        raise ValueError(f"{name!r} is not a global model; those are {', '.join(GLOBAL)}")
+    module, _, cls = GLOBAL[name].partition(":")
     return getattr(importlib.import_module(f"{__name__}.{module}"), cls)

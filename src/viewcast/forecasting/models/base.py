@@ -1,66 +1,51 @@
-"""What every forecaster of the pool is: fit a panel, forecast it, save and restore its state.
+"""What a global member of the pool is: one model learned from every series of the panel.
 
-Forecasters see only a :class:`~viewcast.forecasting.panel.Panel` (one contiguous daily series
-per total, category or creator) and answer ``(series, horizon)`` arrays of views. Intervals are
-not theirs to make: they come from each model's own backtest errors, the same way for every
-model (:mod:`viewcast.forecasting.evaluation.intervals`), so a model needs no error model to join.
+Statistical members are fitted per series (:mod:`~viewcast.forecasting.models.statistical`);
+global members (LightGBM on lags, the study's LSTM) learn one model from all series' histories
+and then forecast any history of those series: the backtest asks them for forecasts from the
+prefixes of every backtest origin at once (one history per series and origin), a saved model
+asks them for forecasts from new history. Intervals are not theirs to make: every forecast gets
+its bands from backtest errors, the same way (:mod:`viewcast.forecasting.evaluation.intervals`).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from viewcast.forecasting.config import ForecastConfig
-    from viewcast.forecasting.panel import Panel
+from viewcast.forecasting.panel import Panel
 
 State = tuple[dict[str, Any], dict[str, np.ndarray]]
 
 
-class Forecaster(ABC):
-    """One model kind of the pool (see :data:`viewcast.forecasting.models.POOL`)."""
+class GlobalMember(ABC):
+    """A model of the pool fitted once on every series of a panel."""
 
-    #: The pool name (``"ets"``); saved models record it.
+    #: The pool name (``"lgbm"``); saved models record it.
     name: ClassVar[str]
-    #: Pool models this one combines; a combination is backtested from its members' forecasts.
-    members: tuple[str, ...] = ()
-
-    @classmethod
-    def from_config(cls, config: ForecastConfig, skip: frozenset[str] = frozenset()) -> Forecaster:
-        """An unfitted forecaster for a run; ``skip`` names pool models left out of it for cost."""
-        return cls()
 
     @abstractmethod
     def min_history(self) -> int:
-        """Fewest days a series needs for this model to fit."""
-
-    def min_forecast_history(self) -> int:
-        """Fewest days of new history a fitted model needs to forecast from (``min_history`` unless less will do)."""
-        return self.min_history()
+        """Fewest days a history needs to be forecast from (shorter ones get NaN)."""
 
     @abstractmethod
-    def fit(self, panel: Panel) -> Forecaster:
-        """Fit every series of ``panel``; return ``self``."""
+    def fit(self, panel: Panel) -> GlobalMember:
+        """Learn from every series of ``panel``; return ``self``."""
 
     @abstractmethod
-    def predict(self, panel: Panel, horizon: int) -> np.ndarray:
-        """``(series, horizon)`` views after each series' last day.
+    def predict(self, panel: Panel, steps: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """``(histories, steps)`` views after each history's last day.
 
-        ``panel`` has the fitted series in the fitted order; its history may be newer than the
-        fitted one (a saved model forecasting fresh data applies its fitted parameters).
+        ``rows[k]`` is the fitted series that history ``k`` belongs to (default: history ``k`` is
+        series ``k``); a history shorter than :meth:`min_history` gets NaN.
         """
 
-    def fit_predict(self, panel: Panel, horizon: int) -> np.ndarray:
-        """Fit and forecast in one pass (backtests); models may do it without keeping state."""
-        return self.fit(panel).predict(panel, horizon)
-
-    def combine(self, forecasts: Sequence[np.ndarray]) -> np.ndarray:
-        """A combination's forecast from its members' (in :attr:`members` order)."""
-        raise NotImplementedError(f"{self.name} is not a combination")
+    def notes(self) -> list[str]:
+        """What a report should say about this fit (sizes, budgets)."""
+        return []
 
     @abstractmethod
     def state(self) -> State:
@@ -68,10 +53,5 @@ class Forecaster(ABC):
 
     @classmethod
     @abstractmethod
-    def from_state(cls, state: Mapping[str, Any], tensors: Mapping[str, np.ndarray], series: int) -> Forecaster:
+    def from_state(cls, state: Mapping[str, Any], tensors: Mapping[str, np.ndarray], series: int) -> GlobalMember:
         """Rebuild a fitted model of ``series`` series; raise ``ModelLoadError`` if the state does not fit."""
-
-
-def prefixed(tensors: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    """The arrays stored under ``prefix`` (a combination's member), with the prefix removed."""
-    return {key[len(prefix) :]: value for key, value in tensors.items() if key.startswith(prefix)}

@@ -5,9 +5,11 @@ on the training part only; windows of the previous 10 values predict the next; c
 80/20 split; two stacked LSTM layers of 50 units with dropout 0.4 after each; Dense(1); Adam (lr
 0.001), MSE, batch 8, at most 50 epochs, early stopping on validation loss with the best epoch's
 weights restored; recursive multi-step forecast. As in the study, the validation data for early
-stopping is the 20% test part, so its "test" errors are optimistic; the rolling-origin backtest
-(:mod:`viewcast.forecasting.evaluation.backtest`) is the honest measure and is what model
-selection uses.
+stopping is the 20% test part, so its "test" errors are optimistic; the backtest
+(:mod:`viewcast.forecasting.training`) is the honest comparison with the pool. On the research
+panels it was never the best model and took more than half of the run time, so ``auto`` leaves it
+out: it forecasts when asked for (``model="lstm"``), and ``study_lstm`` trains it beside the pool
+for the study's train/test table.
 
 With several series (``by="category"`` or ``"creator"``) one global model learns from every
 series' windows, each series scaled by its own training min/max (a thousand separate networks
@@ -27,7 +29,7 @@ from pydantic import ValidationError
 from torch import nn
 
 from viewcast.forecasting.config import LSTMRecipe
-from viewcast.forecasting.models.base import Forecaster, State
+from viewcast.forecasting.models.base import GlobalMember, State
 from viewcast.forecasting.panel import Panel
 from viewcast.io.persist import require, require_finite, require_shape
 from viewcast.nn import TrainConfig, TrainHistory, fit
@@ -91,7 +93,7 @@ def split_point(length: int, train_fraction: float) -> int:
     return int(length * train_fraction)
 
 
-class LSTMForecaster(Forecaster):
+class LSTMForecaster(GlobalMember):
     """Global study-LSTM over a panel. Fitted state: ``model_``, ``data_min_``, ``data_max_``."""
 
     name = "lstm"
@@ -105,13 +107,14 @@ class LSTMForecaster(Forecaster):
         self.progress = progress
 
     @classmethod
-    def from_config(cls, config: ForecastConfig, skip: frozenset[str] = frozenset()) -> LSTMForecaster:
+    def from_config(cls, config: ForecastConfig) -> LSTMForecaster:
         return cls(config.lstm, seed=config.seed, threads=config.threads, progress=config.progress)
 
-    def min_history(self) -> int:
+    def min_fit_history(self) -> int:
+        """Fewest days a series needs for the recipe's train/validation split."""
         return self.recipe.min_history()
 
-    def min_forecast_history(self) -> int:
+    def min_history(self) -> int:
         return self.recipe.window
 
     # --- scaling -------------------------------------------------------------------------
@@ -200,20 +203,31 @@ class LSTMForecaster(Forecaster):
         return {"mae": float(np.mean(np.abs(error))), "mse": mse, "rmse": math.sqrt(mse), "windows": int(len(y))}
 
     # --- forecasting ---------------------------------------------------------------------
-    def predict(self, panel: Panel, horizon: int) -> np.ndarray:
-        """Recursive forecast: each step's prediction becomes the next step's last input."""
+    def predict(self, panel: Panel, steps: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Recursive forecast: each step's prediction becomes the next step's last input.
+
+        Each history is scaled by its own series' training min/max (``rows``: which series).
+        """
         w = self.recipe.window
-        if len(panel) != len(self.data_min_):
+        rows = np.arange(len(panel)) if rows is None else np.asarray(rows)
+        if len(rows) != len(panel) or (len(rows) and rows.max() >= len(self.data_min_)):
             raise ValueError("panel does not match the fitted series")
-        inputs = np.stack([self._scale(v[-w:], i) for i, v in enumerate(panel.values)]).astype(np.float32)
-        steps = []
-        for _ in range(horizon):
+        out = np.full((len(panel), steps), np.nan)
+        usable = np.flatnonzero(panel.lengths >= w)
+        if len(usable) == 0:
+            return out
+        inputs = np.stack([self._scale(panel.values[k][-w:], rows[k]) for k in usable]).astype(np.float32)
+        predicted = []
+        for _ in range(steps):
             nxt = self._predict_scaled(inputs)
-            steps.append(nxt)
+            predicted.append(nxt)
             inputs = np.concatenate([inputs[:, 1:], nxt[:, None].astype(np.float32)], axis=1)
-        scaled = np.stack(steps, axis=1).astype(np.float64)
-        index = np.arange(len(panel))[:, None]
-        return self._unscale(scaled, np.broadcast_to(index, scaled.shape))
+        scaled = np.stack(predicted, axis=1).astype(np.float64)
+        out[usable] = self._unscale(scaled, np.broadcast_to(rows[usable][:, None], scaled.shape))
+        return out
+
+    def notes(self) -> list[str]:
+        return [f"LSTM: {self.training_note_}"] if hasattr(self, "training_note_") else []
 
     # --- persistence ---------------------------------------------------------------------
     def state(self) -> State:

@@ -1,170 +1,352 @@
-"""statsforecast's models with a weekly season: seasonal naive, AutoETS, AutoARIMA and AutoTheta.
+"""statsforecast's models, one per series: fitted once, then forwarded from any history.
 
-Each is one small class that says which statsforecast model it builds; fitting, forecasting,
-backtesting and safe persistence are shared in :class:`StatsForecaster`. Every series gets its
-own fitted model, with seasonal naive as statsforecast's fallback where a fit fails.
+Every statistical member is fitted once per series, on the whole cleaned history, and then
+*forwarded* (statsforecast's ``forward``: the fitted parameters, the states re-run over another
+history, no new search) from every backtest origin's prefix and from the last day. A backtest
+that refitted at each of 15 origins would cost 15 searches per model and series; the research
+behind the pool (docs/forecast.md) found the forwarded backtest as good for weighting and
+calibration, and the final forecast is the one a fresh fit gives.
+
+Seasonal naive (the last cleaned week repeated) is computed here too: it is a member of the pool,
+the benchmark every backtest reports, and the fallback wherever a fit or a forward fails.
+
+The fitted state each model needs to forward is kept, and nothing else (ETS keeps its
+parameters, not its 700 fitted values), encoded by :mod:`~viewcast.forecasting.models.codec` as
+JSON and arrays. Series are fitted in worker processes, in interleaved chunks so that long and
+short series spread evenly (``VIEWCAST_JOBS`` processes; two on large panels by default).
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 import numpy as np
 
 from viewcast.errors import ConfigError
+from viewcast.forecasting.cleaning import clean
 from viewcast.forecasting.config import SEASON
-from viewcast.forecasting.models.base import Forecaster, State
 from viewcast.forecasting.models.codec import decode, encode
 from viewcast.forecasting.panel import Panel
 from viewcast.io.persist import require
+from viewcast.progress import progress_bar
 
-PARALLEL_SERIES = 64  # below this, process start-up costs more than a second core saves
 JOBS_VARIABLE = "VIEWCAST_JOBS"
+#: Series-days below which worker processes cost more than they save.
+PARALLEL_WORK = 6_000
+#: Chunks per worker process: small enough to balance, large enough to amortise the hand-over.
+CHUNKS_PER_JOB = 8
+#: Fewest days a statistical model is fitted on (two weeks: one season to estimate, one to check).
+MIN_FIT_DAYS = 2 * SEASON
 
 
-def _n_jobs(n_series: int) -> int:
-    """Processes for statsforecast: ``VIEWCAST_JOBS``, else two cores on large panels only."""
+def _ets() -> Any:
+    from statsforecast.models import AutoETS
+
+    return AutoETS(season_length=SEASON)
+
+
+def _dot() -> Any:
+    from statsforecast.models import DynamicOptimizedTheta
+
+    return DynamicOptimizedTheta(season_length=SEASON)
+
+
+#: STL's LOESS evaluated every second day and interpolated, as R's stl() does by default
+#: (``s.jump = ceiling(s.window / 10)``): a third faster, the decomposition within 0.3%.
+STL_JUMPS = {"seasonal_jump": 2, "trend_jump": 2}
+#: statsforecast's ``mstl`` seasonal window for a single season (7 + 4, as R's ``mstl``).
+MSTL_SEASONAL_WINDOW = 11
+
+
+def _mstl(stl: Mapping[str, Any] = STL_JUMPS) -> Any:
+    from statsforecast.models import MSTL, AutoETS
+
+    return MSTL(season_length=SEASON, trend_forecaster=AutoETS(model="ZZN"), stl_kwargs=dict(stl))
+
+
+def _theta() -> Any:
+    from statsforecast.models import AutoTheta
+
+    return AutoTheta(season_length=SEASON)
+
+
+def _arima() -> Any:
+    from statsforecast.models import AutoARIMA
+
+    return AutoARIMA(season_length=SEASON, approximation=True)
+
+
+@dataclass(frozen=True)
+class StatSpec:
+    """How one statsforecast model joins the pool."""
+
+    build: Callable[[], Any]
+    #: entries of the fitted ``model_`` that ``forward`` reads (None: all of them)
+    keep: tuple[str, ...] | None
+    #: MSTL keeps its fitted state in its trend forecaster (the season is re-decomposed on forward)
+    in_trend: bool = False
+
+
+_ETS_KEYS = ("m", "components", "par", "n_params", "fit")
+_THETA_KEYS = ("m", "modeltype", "par")
+SPECS: dict[str, StatSpec] = {
+    "ets": StatSpec(_ets, _ETS_KEYS),
+    "dot": StatSpec(_dot, _THETA_KEYS),
+    "mstl": StatSpec(_mstl, _ETS_KEYS, in_trend=True),
+    "theta": StatSpec(_theta, _THETA_KEYS),
+    "arima": StatSpec(_arima, None),
+}
+
+
+def seasonal_naive(history: np.ndarray, steps: int) -> np.ndarray:
+    """The last week repeated (the last days repeated when the history is shorter than a week)."""
+    return np.resize(np.asarray(history[-SEASON:], dtype=float), steps)
+
+
+def compact_state(name: str, model: Any) -> dict[str, Any]:
+    """What ``forward`` needs of a fitted model (ETS's parameters, not its fitted values)."""
+    spec = SPECS[name]
+    state = model.trend_forecaster.model_ if spec.in_trend else model.model_
+    if spec.keep is None:
+        return dict(state)
+    kept = {key: state[key] for key in spec.keep if key in state}
+    if "fit" in kept:
+        kept["fit"] = None  # the optimiser's record: carried through forward, never read
+    if spec.in_trend:
+        kept["stl"] = dict(model.stl_kwargs)  # the decomposition a forward repeats
+    return kept
+
+
+def restore(name: str, state: Mapping[str, Any]) -> Any:
+    """A statsforecast model ready to ``forward`` from a compact state."""
+    state = dict(state)
+    if SPECS[name].in_trend:
+        model = _mstl(state.pop("stl"))
+        model.trend_forecaster.model_ = state
+    else:
+        model = SPECS[name].build()
+        model.model_ = state
+    return model
+
+
+def forward(name: str, model: Any, cleaned: np.ndarray, steps: int) -> np.ndarray:
+    """The fitted model's forecast from ``cleaned`` (the one path of the run and of a loaded model)."""
+    if SPECS[name].in_trend:
+        return _weekly_mstl_forward(model, cleaned, steps)
+    return np.asarray(model.forward(y=cleaned, h=steps)["mean"], dtype=float)
+
+
+def _weekly_mstl_forward(model: Any, y: np.ndarray, steps: int) -> np.ndarray:
+    """``MSTL.forward`` for one weekly season, without the pandas frames it builds on the way.
+
+    The same steps as statsforecast's ``mstl`` + ``MSTL.forward`` (STL with a seasonal window of
+    11 and degree 0; the trend model forwarded on ``y - seasonal``; the last week of the season
+    repeated), the same numbers (tests/forecasting/test_models.py), a third less time: most of a
+    1,000-creator run is these forwards.
+    """
+    from statsmodels.tsa.seasonal import STL
+
+    seasonal = STL(y, period=SEASON, seasonal=MSTL_SEASONAL_WINDOW, **{"seasonal_deg": 0, **model.stl_kwargs}).fit().seasonal
+    trend = model.trend_forecaster.forward(y=y - seasonal, h=steps)["mean"]
+    return np.asarray(trend, dtype=float) + np.resize(seasonal[-SEASON:], steps)
+
+
+@dataclass
+class SeriesTask:
+    """One series' work: fit (where ``states`` has None) and forecast from prefixes of ``values``."""
+
+    values: np.ndarray
+    lengths: Sequence[int]  # prefix lengths to forecast from (0: no forecast there)
+    steps: int
+    names: tuple[str, ...]
+    states: Sequence[Mapping[str, Any] | None] | None  # None: fit every model on the whole history
+
+
+def run_series(task: SeriesTask) -> tuple[np.ndarray, list[dict[str, Any] | None]]:
+    """``(1 + models, prefixes, steps)`` forecasts (seasonal naive first) and the fitted states.
+
+    A model that cannot be fitted, or whose forecast fails or is not finite, gives seasonal
+    naive's forecast instead (its state is None). Forecasts are clipped at zero: views are counts.
+    """
+    warnings.filterwarnings("ignore")
+    prefixes = {n: clean(task.values[:n]) for n in set(task.lengths) if n > 0}
+    out = np.full((1 + len(task.names), len(task.lengths), task.steps), np.nan)
+    for k, n in enumerate(task.lengths):
+        if n > 0:
+            out[0, k] = seasonal_naive(prefixes[n], task.steps)
+    states: list[dict[str, Any] | None] = []
+    for m, name in enumerate(task.names, start=1):
+        state = None if task.states is None else task.states[m - 1]
+        try:
+            if task.states is None:
+                if len(task.values) < MIN_FIT_DAYS:
+                    raise ValueError("history too short to fit")
+                whole = prefixes.get(len(task.values))
+                model = SPECS[name].build().fit(clean(task.values) if whole is None else whole)
+                state = compact_state(name, model)
+            elif state is None:
+                raise ValueError("no fitted state")
+            else:
+                model = restore(name, state)
+        except Exception:  # any statsforecast failure means: seasonal naive for this series
+            states.append(None)
+            out[m] = out[0]
+            continue
+        states.append(state)
+        for k, n in enumerate(task.lengths):
+            if n > 0:
+                try:
+                    out[m, k] = forward(name, model, prefixes[n], task.steps)
+                except Exception:  # a prefix the model cannot forward from
+                    out[m, k] = out[0, k]
+    bad = ~np.isfinite(out) & np.isfinite(out[:1])
+    out[bad] = np.broadcast_to(out[:1], out.shape)[bad]
+    return np.maximum(out, 0.0), states
+
+
+def _run_chunk(tasks: list[SeriesTask]) -> list[tuple[np.ndarray, list[dict[str, Any] | None]]]:
+    return [run_series(task) for task in tasks]
+
+
+def jobs_for(work: int) -> int:
+    """Worker processes: ``VIEWCAST_JOBS``, else two (at most the cores) for panels worth it."""
     configured = os.environ.get(JOBS_VARIABLE, "").strip()
     if configured:
         if not configured.isdigit() or int(configured) < 1:
             raise ConfigError(f"{JOBS_VARIABLE}={configured!r}: expected a whole number of processes, at least 1")
         return int(configured)
-    return min(2, os.cpu_count() or 1) if n_series >= PARALLEL_SERIES else 1
+    return min(2, os.cpu_count() or 1) if work >= PARALLEL_WORK else 1
 
 
-class StatsForecaster(Forecaster):
-    """One statsforecast model per series. Fitted state: ``models_`` and ``fingerprint_``."""
+class PendingTasks:
+    """Series tasks under way in ``jobs`` worker processes (interleaved chunks), or queued to run
+    in this process when one job will do.
 
-    def __init__(self, season: int = SEASON) -> None:
-        self.season = season
+    Workers start (fork, with statsforecast already imported) as soon as the tasks are handed
+    over, so the caller can train global members meanwhile and collect the results after.
+    """
 
-    @abstractmethod
-    def build(self) -> Any:
-        """A fresh, unfitted statsforecast model."""
+    def __init__(self, tasks: list[SeriesTask], jobs: int) -> None:
+        self.tasks = tasks
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[Any, list[int]] = {}
+        if jobs > 1 and len(tasks) > 1:
+            count = min(len(tasks), jobs * CHUNKS_PER_JOB)
+            chunks = [list(range(c, len(tasks), count)) for c in range(count)]
+            context = get_context("fork") if "fork" in get_all_start_methods() else None
+            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+            self.futures = {self.pool.submit(_run_chunk, [tasks[i] for i in chunk]): chunk for chunk in chunks}
 
-    def fallback(self) -> Any:
-        from statsforecast.models import SeasonalNaive as Naive
+    def cancel(self) -> None:
+        """Stop the workers (the caller failed before collecting)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
-        return Naive(season_length=self.season)
+    def results(self, progress: bool) -> list[tuple[np.ndarray, list[dict[str, Any] | None]]]:
+        """Every task's result, in task order (waits for the workers)."""
+        results: list[Any] = [None] * len(self.tasks)
+        with progress_bar("statistical models", total=len(self.tasks), enabled=progress) as advance:
+            if self.pool is None:
+                for i, task in enumerate(self.tasks):
+                    results[i] = run_series(task)
+                    advance()
+                return results
+            try:
+                for future in as_completed(self.futures):
+                    for i, result in zip(self.futures[future], future.result()):
+                        results[i] = result
+                    advance(len(self.futures[future]))
+            finally:
+                self.pool.shutdown(cancel_futures=True)
+        return results
 
-    def min_history(self) -> int:
-        return 2 * self.season + 2
 
-    def _statsforecast(self, n_series: int) -> Any:
-        from statsforecast import StatsForecast
+def run_tasks(tasks: list[SeriesTask], jobs: int, progress: bool) -> list[tuple[np.ndarray, list[dict[str, Any] | None]]]:
+    """Every series' task, in ``jobs`` processes or in this one."""
+    return PendingTasks(tasks, jobs).results(progress)
 
-        return StatsForecast(models=[self.build()], freq=1, n_jobs=_n_jobs(n_series), fallback_model=self.fallback())
 
-    def fit(self, panel: Panel) -> StatsForecaster:
-        sf = self._statsforecast(len(panel))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sf.fit(df=panel.to_long())
-        order = {uid: i for i, uid in enumerate(sf.uids)} if hasattr(sf, "uids") else None
-        fitted = sf.fitted_[:, 0]
-        self.models_ = [fitted[order[uid]] for uid in panel.ids] if order is not None else list(fitted)
-        self.fingerprint_ = panel.fingerprint()
-        return self
+class StatisticalModels:
+    """The statistical members of a forecast: per model, one fitted state per series.
 
-    def predict(self, panel: Panel, horizon: int) -> np.ndarray:
-        """Forecast from the fitted state; on new data, apply the fitted parameters (no re-fit)."""
-        same_history = panel.fingerprint() == self.fingerprint_
-        out = np.empty((len(panel), horizon))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for i, (model, values) in enumerate(zip(self.models_, panel.values)):
-                if same_history:
-                    out[i] = model.predict(h=horizon)["mean"]
-                else:
-                    out[i] = model.forward(y=np.asarray(values, float), h=horizon)["mean"]
-        return out
+    ``states[name][i]`` is None where series ``i`` could not be fitted (it is forecast by
+    seasonal naive instead, and the run says so).
+    """
 
-    def fit_predict(self, panel: Panel, horizon: int) -> np.ndarray:
-        """Fit and forecast in one pass without keeping fitted objects (backtests)."""
-        sf = self._statsforecast(len(panel))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame = sf.forecast(df=panel.to_long(), h=horizon)
-        frame = frame.reset_index() if "unique_id" not in frame.columns else frame
-        column = [c for c in frame.columns if c not in ("unique_id", "ds")][0]
-        by_id = {uid: g[column].to_numpy() for uid, g in frame.groupby("unique_id", sort=False)}
-        return np.stack([by_id[uid] for uid in panel.ids])
+    def __init__(self, names: tuple[str, ...], states: dict[str, list[dict[str, Any] | None]] | None = None) -> None:
+        unknown = set(names) - set(SPECS)
+        if unknown:
+            raise ValueError(f"not statistical models: {sorted(unknown)}")
+        self.names = tuple(names)
+        self.states = states or {}
 
-    def state(self) -> State:
+    def start_fit(self, panel: Panel, lengths: np.ndarray, steps: int, *, jobs: int = 1) -> PendingTasks:
+        """Start fitting every model on every series and forecasting from the given prefixes;
+        :meth:`finish_fit` collects. ``lengths[i, k]`` is series ``i``'s ``k``-th prefix (0: none)."""
+        tasks = [SeriesTask(v, lengths[i].tolist(), steps, self.names, None) for i, v in enumerate(panel.values)]
+        return PendingTasks(tasks, jobs)
+
+    def finish_fit(self, pending: PendingTasks, progress: bool = False) -> np.ndarray:
+        """``(1 + models, series, prefixes, steps)`` forecasts (seasonal naive first, NaN where no
+        prefix); the fitted states are kept."""
+        results = pending.results(progress)
+        self.states = {name: [states[m] for _, states in results] for m, name in enumerate(self.names)}
+        return np.stack([forecast for forecast, _ in results], axis=1)
+
+    def fit_forecast(self, panel: Panel, lengths: np.ndarray, steps: int, *, jobs: int = 1, progress: bool = False) -> np.ndarray:
+        """:meth:`start_fit` and :meth:`finish_fit` in one call."""
+        return self.finish_fit(self.start_fit(panel, lengths, steps, jobs=jobs), progress)
+
+    def forecast(self, panel: Panel, steps: int, *, jobs: int = 1, progress: bool = False) -> np.ndarray:
+        """``(1 + models, series, steps)`` from each series' whole (new) history, no refit."""
+        tasks = [
+            SeriesTask(v, [len(v)], steps, self.names, [self.states[name][i] for name in self.names])
+            for i, v in enumerate(panel.values)
+        ]
+        return np.stack([forecast[:, 0] for forecast, _ in run_tasks(tasks, jobs, progress)], axis=1)
+
+    def failed(self) -> dict[str, int]:
+        """Series each model could not be fitted to (seasonal naive stands in)."""
+        return {name: sum(s is None for s in states) for name, states in self.states.items() if any(s is None for s in states)}
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays: dict[str, np.ndarray] = {}
-        skeletons = [encode(m.model_, arrays, f"s{i}") for i, m in enumerate(self.models_)]
-        kinds = [type(m).__name__ for m in self.models_]
-        config = {"name": self.name, "season": self.season, "fingerprint": self.fingerprint_, "kinds": kinds, "states": skeletons}
-        return config, arrays
+        skeletons = {
+            name: [None if s is None else encode(s, arrays, f"{name}.{i}") for i, s in enumerate(states)]
+            for name, states in self.states.items()
+        }
+        return {"names": list(self.names), "states": skeletons}, arrays
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any], tensors: Mapping[str, np.ndarray], series: int) -> StatsForecaster:
-        require(state.get("name") == cls.name, f"statistical state is for {state.get('name')!r}, expected {cls.name!r}")
-        season = state.get("season")
-        require(isinstance(season, int) and 1 <= season <= 366, f"season {season!r} is not a number of days in 1..366")
-        kinds, skeletons = state.get("kinds"), state.get("states")
-        require(
-            isinstance(kinds, list) and isinstance(skeletons, list) and len(kinds) == len(skeletons) == series,
-            f"{series} series but {len(kinds) if isinstance(kinds, list) else 'no'} fitted {cls.name} models",
-        )
-        require(isinstance(state.get("fingerprint"), str), "the fitted history's fingerprint is missing")
-        self = cls(season)
-        builders = {type(self.build()).__name__: self.build, type(self.fallback()).__name__: self.fallback}
-        self.models_ = []
-        for kind, skeleton in zip(kinds, skeletons):
-            require(kind in builders, f"unexpected model type {kind!r} in a {cls.name} state")
-            model = builders[kind]()
-            model.model_ = decode(skeleton, dict(tensors))
-            require(isinstance(model.model_, dict), f"the fitted state of a {kind} model is not a mapping")
-            self.models_.append(model)
-        self.fingerprint_ = state["fingerprint"]
-        return self
-
-
-class SeasonalNaive(StatsForecaster):
-    """Each day repeats the same weekday of the last week: the benchmark every model must beat."""
-
-    name = "seasonal_naive"
-
-    def build(self) -> Any:
-        return self.fallback()
-
-    def min_history(self) -> int:
-        return self.season + 1
-
-
-class ETS(StatsForecaster):
-    """Exponential smoothing (AutoETS): level, trend and weekly season chosen by AICc."""
-
-    name = "ets"
-
-    def build(self) -> Any:
-        from statsforecast.models import AutoETS
-
-        return AutoETS(season_length=self.season)
-
-
-class ARIMA(StatsForecaster):
-    """AutoARIMA with the approximate likelihood search (~10x faster, forecasts as good here)."""
-
-    name = "arima"
-
-    def build(self) -> Any:
-        from statsforecast.models import AutoARIMA
-
-        return AutoARIMA(season_length=self.season, approximation=True)
-
-
-class Theta(StatsForecaster):
-    """AutoTheta: the M3 competition's winner, a drifted level with a weekly season."""
-
-    name = "theta"
-
-    def build(self) -> Any:
-        from statsforecast.models import AutoTheta
-
-        return AutoTheta(season_length=self.season)
+    def from_state(cls, state: Mapping[str, Any], tensors: Mapping[str, np.ndarray], series: int) -> StatisticalModels:
+        names, skeletons = state.get("names"), state.get("states")
+        require(isinstance(names, list) and set(names) <= set(SPECS), f"unknown statistical models {names!r}")
+        require(isinstance(skeletons, dict) and set(skeletons) == set(names), "statistical states do not match their models")
+        states: dict[str, list[dict[str, Any] | None]] = {}
+        for name in names:
+            per_series = skeletons[name]
+            require(
+                isinstance(per_series, list) and len(per_series) == series,
+                f"{series} series but {len(per_series) if isinstance(per_series, list) else 'no'} fitted {name} models",
+            )
+            decoded = [None if s is None else decode(s, dict(tensors)) for s in per_series]
+            keep = SPECS[name].keep
+            for s in decoded:
+                require(s is None or isinstance(s, dict), f"a fitted {name} state is not a mapping")
+                if s is not None and keep is not None:
+                    missing = {k for k in keep if k != "fit"} - set(s)
+                    require(not missing, f"a fitted {name} state lacks {sorted(missing)}")
+                if s is not None and SPECS[name].in_trend:
+                    stl = s.get("stl")
+                    require(
+                        isinstance(stl, dict) and set(stl) <= set(STL_JUMPS) and all(v in (1, 2, 3) for v in stl.values()),
+                        f"a fitted {name} state has STL settings {stl!r}",
+                    )
+            states[name] = decoded
+        return cls(tuple(names), states)

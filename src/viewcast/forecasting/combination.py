@@ -1,0 +1,211 @@
+"""A fitted forecast: the pool's members, their per-series weights and the interval calibrations.
+
+:class:`Combination` is what a run fits (:mod:`viewcast.forecasting.training`) and what a saved
+forecast model holds. Given any history of the fitted series it forecasts the way the run did:
+every member forecasts from the history (statistical members forward their fitted states from the
+cleaned history, global ones run their learned model), the series' weights combine them, the
+total is the sum of the series (bottom-up), and the series' and the total's own calibrations turn
+the recent error scale into bands at any probability. ``auto`` combines several members; a
+single requested model is a combination of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from viewcast.forecasting.evaluation.intervals import ConformalCalibration
+from viewcast.forecasting.evaluation.origins import recent_scale
+from viewcast.forecasting.evaluation.weights import combine
+from viewcast.forecasting.models import GLOBAL, MODEL_NAMES, STATISTICAL, global_class
+from viewcast.forecasting.models.base import GlobalMember
+from viewcast.forecasting.models.statistical import StatisticalModels, jobs_for
+from viewcast.forecasting.panel import Panel
+from viewcast.io.persist import require, require_finite, require_shape
+
+#: What ``name`` says for a combination of several members.
+COMBINATION = "combination"
+#: Fewest days of history a combination forecasts from: one week for seasonal naive.
+MIN_HISTORY = 7
+#: Fewer scaled errors per step than this make the series' 95% band the extreme errors seen
+#: (the conformal order statistic at 0.985 is the largest of fewer than 66).
+FEW_ERRORS = 66
+
+
+@dataclass
+class Projection:
+    """Point forecasts of the series and their total, with bounds at any probability.
+
+    ``point`` is ``(series, days)`` on the common future dates; ``scale`` each series' recent error
+    scale and ``offsets`` the days between its last observation and the first forecast day.
+    """
+
+    point: np.ndarray
+    scale: np.ndarray
+    offsets: np.ndarray
+    total_point: np.ndarray
+    total_scale: float
+    calibration: ConformalCalibration
+    total_calibration: ConformalCalibration
+
+    def bounds(self, q: float) -> tuple[np.ndarray, np.ndarray]:
+        """The bound at nominal probability ``q`` in (0, 1): ``(series (n, days), total (days,))``."""
+        series = self.calibration.quantiles(self.point, self.scale, q, self.offsets)
+        total = self.total_calibration.quantiles(self.total_point[None], np.array([self.total_scale]), q)[0]
+        return series, total
+
+
+@dataclass
+class Combination:
+    """Members, weights ``(series, members)`` and calibrations of a fitted forecast."""
+
+    members: tuple[str, ...]
+    weights: np.ndarray
+    statistical: StatisticalModels
+    global_members: dict[str, GlobalMember]
+    phase: np.ndarray  # weekday (0-6) of each series' first fitted day
+    calibration: ConformalCalibration
+    total_calibration: ConformalCalibration
+    progress: bool = field(default=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        """``"combination"``, or the one model that forecasts alone."""
+        return COMBINATION if len(self.members) > 1 else self.members[0]
+
+    def min_history(self) -> int:
+        """Fewest days every series' history needs (a lone global member needs its own minimum)."""
+        if self.name in GLOBAL:
+            return self.global_members[self.name].min_history()
+        return MIN_HISTORY
+
+    # --- forecasting ---------------------------------------------------------------------------
+    def member_forecasts(self, panel: Panel, steps: int) -> np.ndarray:
+        """``(members, series, steps)`` forecasts from each series' history, no refit.
+
+        Statistical members read the history from the weekday their fit started on (up to six
+        leading days are dropped), so that seasonal states meet the weekdays they were fitted on.
+        """
+        out = np.full((len(self.members), len(panel), steps), np.nan)
+        local = [m for m in self.members if m in STATISTICAL]
+        if local:
+            trim = np.where(panel.lengths > 14, (self.phase - panel.weekdays()) % 7, 0)
+            aligned = Panel(panel.ids, panel.starts + trim, [v[t:] for v, t in zip(panel.values, trim)], panel.first_weekday)
+            work = int(panel.lengths.sum())
+            stat = self.statistical.forecast(aligned, steps, jobs=jobs_for(work), progress=self.progress)
+            for m, name in enumerate(self.members):
+                if name in STATISTICAL:
+                    out[m] = stat[0 if name == "seasonal_naive" else 1 + self.statistical.names.index(name)]
+        for m, name in enumerate(self.members):
+            if name in GLOBAL:
+                out[m] = np.maximum(self.global_members[name].predict(panel, steps), 0.0)
+        return out
+
+    def point(self, member_forecasts: np.ndarray) -> np.ndarray:
+        """The series' combined forecasts ``(series, steps)``."""
+        return combine(self.weights, member_forecasts)
+
+    def project(self, panel: Panel, horizon: int, member_forecasts: np.ndarray | None = None) -> Projection:
+        """Forecast ``horizon`` days after the panel's last day, every series on the same dates.
+
+        A series that ended early is forecast through its missing days. ``member_forecasts``
+        (``(members, series, horizon + longest lag)``) skips forecasting when a run has them.
+        """
+        lags = panel.lags()
+        steps = horizon + int(lags.max())
+        forecasts = self.member_forecasts(panel, steps) if member_forecasts is None else member_forecasts
+        full = self.point(forecasts)
+        point = np.stack([full[i, lag : lag + horizon] for i, lag in enumerate(lags)])
+        scale = np.array([recent_scale(v, [len(v)])[0] for v in panel.values])
+        total = panel.aligned_total()
+        return Projection(
+            point=point,
+            scale=scale,
+            offsets=lags,
+            total_point=point.sum(axis=0),
+            total_scale=float(recent_scale(total, [len(total)])[0]),
+            calibration=self.calibration,
+            total_calibration=self.total_calibration,
+        )
+
+    def interval_notes(self, steps: int) -> list[str]:
+        """What a reader should know about the bands over ``steps`` days."""
+        notes = []
+        window = self.calibration.window
+        if window < steps:
+            notes.append(
+                f"Bands for days {window + 1}-{steps} extrapolate the backtest's {window}-day errors (growing like the "
+                "square root of the horizon); they are less certain than the first days'."
+            )
+        first_step = self.calibration.step_sample(0)
+        if first_step < FEW_ERRORS:
+            notes.append(
+                f"Only {first_step} backtest errors calibrate the first days' bands: the 95% band rests on the largest "
+                "errors seen and may be too narrow; read it as a lower estimate of the risk."
+            )
+        return notes
+
+    # --- persistence ---------------------------------------------------------------------------
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        stat_config, tensors = self.statistical.state()
+        tensors = {f"stat.{k}": v for k, v in tensors.items()}
+        global_config = {}
+        for name, member in self.global_members.items():
+            config, arrays = member.state()
+            global_config[name] = config
+            tensors.update({f"{name}.{k}": v for k, v in arrays.items()})
+        calibration, arrays = self.calibration.state("calibration.")
+        tensors.update(arrays)
+        total_calibration, arrays = self.total_calibration.state("total_calibration.")
+        tensors.update(arrays)
+        tensors["weights"] = self.weights
+        tensors["phase"] = self.phase.astype(np.int64)
+        config = {
+            "members": list(self.members),
+            "statistical": stat_config,
+            "global": global_config,
+            "calibration": calibration,
+            "total_calibration": total_calibration,
+        }
+        return config, tensors
+
+    @classmethod
+    def from_state(cls, config: Mapping[str, Any], tensors: Mapping[str, np.ndarray], series: int) -> Combination:
+        members = config.get("members")
+        require(
+            isinstance(members, list) and members and len(set(members)) == len(members) and set(members) <= set(MODEL_NAMES),
+            f"members {members!r} are not models of the pool ({', '.join(MODEL_NAMES)})",
+        )
+        weights = require_shape(tensors, "weights", (series, len(members)))
+        phase = require_shape(tensors, "phase", (series,))
+        require_finite(tensors, ["weights"])
+        require(
+            bool(np.all(weights >= 0)) and np.allclose(weights.sum(axis=1), 1.0),
+            "combination weights must be shares summing to 1",
+        )
+        require(bool(np.all((phase >= 0) & (phase <= 6))), "series weekdays must lie in 0..6")
+        stat_tensors = {k[len("stat.") :]: v for k, v in tensors.items() if k.startswith("stat.")}
+        statistical = StatisticalModels.from_state(config.get("statistical") or {}, stat_tensors, series)
+        wanted = {m for m in members if m in STATISTICAL and m != "seasonal_naive"}
+        require(set(statistical.names) == wanted, f"statistical states {list(statistical.names)} do not match members {members}")
+        saved_global = config.get("global")
+        require(isinstance(saved_global, dict), "global members' states are missing")
+        require(set(saved_global) == {m for m in members if m in GLOBAL}, "global members' states do not match the members")
+        global_members = {
+            name: global_class(name).from_state(
+                saved_global[name], {k[len(name) + 1 :]: v for k, v in tensors.items() if k.startswith(f"{name}.")}, series
+            )
+            for name in saved_global
+        }
+        return cls(
+            members=tuple(members),
+            weights=np.asarray(weights, dtype=float),
+            statistical=statistical,
+            global_members=global_members,
+            phase=np.asarray(phase, dtype=np.int64),
+            calibration=ConformalCalibration.from_state(config.get("calibration"), tensors, "calibration."),
+            total_calibration=ConformalCalibration.from_state(config.get("total_calibration"), tensors, "total_calibration."),
+        )

@@ -1,0 +1,123 @@
+"""Where the backtest forecasts from: weekly origins before each series' end, and last year's.
+
+* **Backtest origins** lie ``window``, ``window + 7``, ``window + 14``, ... days before each series'
+  last day (12 by default), so every forecast window is scored on days the model was not given,
+  and each has the same mix of weekdays. Weekly spacing gives overlapping windows: twelve of them
+  weigh members and calibrate bands far better than two or three disjoint ones (the research
+  behind this, docs/forecast.md, traced a panel-wide wrong model choice to two windows).
+* **Calendar origins** (series with a year and 90 days of history) lie 371, 364 and 357 days
+  before the end: the same weeks one year earlier. A holiday in the coming weeks was then in
+  last year's window, and its errors widen the bands where the recent origins never saw one.
+* **Short histories** (the study's 50 days) get shorter windows so that three origins still fit;
+  beyond a window's last day the bands grow like the square root of the horizon (a note says so).
+
+Offsets count back from each series' own last day, so a series that ended early is backtested
+on its own recent past. A series too young for an origin simply has no forecast from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from viewcast.errors import DataValidationError
+
+#: Fewest days of history a backtest origin forecasts from (two weeks: what a weekly model needs).
+MIN_TRAIN = 14
+#: Days between backtest origins.
+STEP = 7
+#: Origins that short histories keep by shortening their windows.
+MIN_ORIGINS = 3
+#: Offsets of the calendar origins: the same weeks one year (52 weeks) earlier.
+CALENDAR_OFFSETS = (371, 364, 357)
+#: Shortest series that gets calendar origins: a year plus 90 days.
+CALENDAR_MIN_DAYS = 455
+#: Days over which the error scale is measured before an origin ("the recent error level").
+SCALE_DAYS = 56
+
+
+@dataclass(frozen=True)
+class OriginPlan:
+    """The backtest of one panel: which windows, from which offsets."""
+
+    window: int  # days each backtest forecast is scored on
+    steps: int  # days the final forecast covers: the horizon plus the longest lag
+    backtest: tuple[int, ...]  # days before each series' end, nearest first
+    calendar: tuple[int, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """Backtest offsets, then calendar offsets (the columns of every backtest array)."""
+        return self.backtest + self.calendar
+
+    def prefix_lengths(self, lengths: np.ndarray) -> np.ndarray:
+        """``(series, offsets)``: days of history each origin forecasts from (0 where it has none)."""
+        lengths = np.asarray(lengths)[:, None]
+        prefix = lengths - np.array(self.offsets, dtype=np.int64)[None, :]
+        usable = prefix >= MIN_TRAIN
+        if self.calendar:
+            usable[:, len(self.backtest) :] &= lengths >= CALENDAR_MIN_DAYS
+        return np.where(usable, prefix, 0)
+
+
+def plan_origins(lengths: np.ndarray, horizon: int, longest_lag: int, max_origins: int) -> OriginPlan:
+    """Backtest windows for a panel's history; shorter windows (with a note) when it is short."""
+    longest = int(np.max(lengths))
+    steps = horizon + longest_lag
+    notes: list[str] = []
+    window = steps
+    for origins in range(min(MIN_ORIGINS, max_origins), 0, -1):
+        window = min(steps, longest - MIN_TRAIN - STEP * (origins - 1))
+        if window >= 1:
+            break
+    if window < 1:
+        raise DataValidationError(
+            f"history too short: the longest series has {longest} days; a forecast needs at least {MIN_TRAIN + 1} "
+            f"({MIN_TRAIN} to fit the models and one to check them)",
+            param="data",
+        )
+    count = min(max_origins, (longest - window - MIN_TRAIN) // STEP + 1)
+    if window < steps:
+        notes.append(
+            f"History too short for {steps}-day backtest windows: {count} origin(s) of {window} days (longest series "
+            f"{longest} days); the bands beyond day {window} widen like the square root of the horizon from there."
+        )
+    calendar = CALENDAR_OFFSETS if longest >= CALENDAR_MIN_DAYS and window <= min(CALENDAR_OFFSETS) else ()
+    return OriginPlan(window, steps, tuple(window + STEP * j for j in range(count)), calendar, tuple(notes))
+
+
+def windows(values: list[np.ndarray], lengths: np.ndarray, window: int) -> np.ndarray:
+    """``(series, offsets, window)`` actual views after each origin (NaN where there is no origin)."""
+    out = np.full((*lengths.shape, window), np.nan)
+    for i, series in enumerate(values):
+        for k, start in enumerate(lengths[i]):
+            if start > 0:
+                out[i, k] = series[start : start + window]
+    return out
+
+
+def recent_scale(values: np.ndarray, ends: np.ndarray | list[int]) -> np.ndarray:
+    """The error scale of a series at each ``end``: mean |y[t] - y[t-7]| over the 56 days before it.
+
+    It is the seasonal naive's recent error, so bands follow the series' current noise level
+    (a creator who grew tenfold is not judged by last year's small errors). It falls back to
+    the mean level (at least one view) when those days are constant.
+    """
+    values = np.asarray(values, dtype=float)
+    ends = np.asarray(ends, dtype=np.int64)
+    diffs = np.abs(values[7:] - values[:-7]) if len(values) > 7 else np.empty(0)
+    cumulative = np.concatenate([[0.0], np.cumsum(diffs)])
+    level = np.concatenate([[0.0], np.cumsum(np.abs(values))])
+    out = np.ones(len(ends))
+    for k, end in enumerate(ends):
+        first = max(7, end - SCALE_DAYS)
+        if end > first:
+            scale = (cumulative[end - 7] - cumulative[first - 7]) / (end - first)
+            if scale > 0:
+                out[k] = scale
+                continue
+        if end > 0:
+            out[k] = max(level[end] / end, 1.0)
+    return out
