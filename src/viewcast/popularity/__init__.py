@@ -1,1 +1,30 @@
-"""popularity analysis (see its issue)."""
+"""Content popularity from request logs, judged as a cache (issues 5, 9 and 12; guide: docs/popularity.md).
+
+``viewcast.popularity(data, **options)`` prepares (if needed), trains, evaluates and replays
+(:func:`viewcast.popularity.pipeline.run`, options in
+:class:`~viewcast.popularity.config.PopularityConfig`); ``result.model`` ranks the next slot's
+items from its saved feature state (:class:`~viewcast.popularity.model.PopularityModel`).
+
+Why this package can be called: ``viewcast.popularity`` is also the API function defined in
+``viewcast/__init__.py``, and Python rebinds the name ``viewcast.popularity`` to this package as
+soon as any of its submodules is imported. So that ``viewcast.popularity(data, ...)`` keeps
+working after that, calling the package does exactly what the function does.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Any
+
+
+class _CallablePackage(ModuleType):
+    def __call__(self, data: Any, config: Any = None, /, **options: Any) -> Any:
+        """Per-slot content popularity from request logs, judged as a cache (options: ``PopularityConfig``)."""
+        from viewcast.popularity.config import PopularityConfig
+        from viewcast.popularity.pipeline import run
+
+        return run(data, PopularityConfig.parse(config, **options))
+
+
+sys.modules[__name__].__class__ = _CallablePackage

@@ -1,4 +1,5 @@
-"""The MovieLens catalogue: genres as multi-hot, release year from the title, input checks.
+"""The MovieLens files: the catalogue (genres as multi-hot, release year from the title) and the
+ratings header, with the checks that turn a bad file into one line naming file, row and column.
 
 MovieLens titles end in the release year, "Toy Story (1995)", but not always: some have no year,
 some carry extra parentheses ("Shanghai Triad (Yao a yao yao dao waipo qiao) (1995)"), series carry
@@ -26,6 +27,12 @@ GENRES = (
 GENRE_ALIASES = {"Children's": "Children"}  # spelling of the older MovieLens releases
 NO_GENRES = "(no genres listed)"
 _YEAR = re.compile(r"\((\d{4})(?:\s*[-–]\s*(?:\d{4})?\s*)?\)\s*$")
+#: Largest item id accepted: ids stay exact in float64 (CSV numbers) and in JSON.
+MAX_ITEM_ID = 2**53 - 1
+#: Latest timestamp accepted (seconds since 1970): 9999-12-31 23:59:59 UTC.
+MAX_TIMESTAMP = 253_402_300_799
+ID_ALIASES = {"movieId": ["movie_id", "movie", "item", "itemId", "item_id"]}
+RATINGS_FILE, MOVIES_FILE = "ratings.csv", "movies.csv"
 
 
 def genre_column(genre: str) -> str:
@@ -55,10 +62,8 @@ def genre_flags(genres: pd.Series) -> pd.DataFrame:
 def read_movies(path: str | Path) -> pd.DataFrame:
     """``movies.csv`` -> movieId, title, genres, genre_id (whole string), year, genre_* flags."""
     frame = read_table(path, "movies")
-    cols = find_columns(frame, ["movieId", "title", "genres"], path, aliases={"movieId": ["movie_id", "movie"]})
-    movie_id = numeric_column(frame, cols["movieId"], path, allow_negative=False)
-    if (movie_id % 1 != 0).any():
-        raise DataValidationError(f"{path}, column {cols['movieId']!r}: movie ids must be whole numbers")
+    cols = find_columns(frame, ["movieId", "title", "genres"], path, aliases=ID_ALIASES)
+    movie_id = numeric_column(frame, cols["movieId"], path, allow_negative=False, integer=True, maximum=MAX_ITEM_ID)
     genres = frame[cols["genres"]].fillna(NO_GENRES).astype(str).str.strip()
     movies = pd.DataFrame(
         {"movieId": movie_id.astype(np.int64), "title": frame[cols["title"]].fillna("").astype(str), "genres": genres}
@@ -73,17 +78,27 @@ def read_movies(path: str | Path) -> pd.DataFrame:
     return pd.concat([movies, genre_flags(genres)], axis=1)
 
 
-RATING_COLUMNS = ("movieId", "rating", "timestamp")
+def ratings_columns(path: str | Path) -> tuple[dict[str, int], list[str]]:
+    """Positions of movieId, timestamp and (optional) rating in ``ratings.csv``'s header, and the header.
 
-
-def ratings_header(path: str | Path) -> dict[str, str]:
-    """Check that ``ratings.csv`` exists and has the columns we need; map them to the file's names."""
+    Positions, not names, reach DuckDB: nothing read from a file is ever pasted into SQL.
+    """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise DataValidationError(f"{path}: ratings file not found")
+    if path.is_dir():
+        raise DataValidationError(f"{path}: is a folder, expected a ratings file")
     if path.stat().st_size == 0:
         raise DataValidationError(f"{path}: file is empty")
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        header = next(csv.reader(handle), [])
-    frame = pd.DataFrame(columns=[h.strip() for h in header])
-    return find_columns(frame, list(RATING_COLUMNS), path, aliases={"movieId": ["movie_id", "movie"]})
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        try:
+            header = next(csv.reader(handle), [])
+        except csv.Error as exc:
+            raise DataValidationError(f"{path}: the header cannot be read as CSV ({exc})") from None
+    names = [" ".join(str(h).split()) for h in header]
+    found = find_columns(pd.DataFrame(columns=names), ["movieId", "timestamp"], path, aliases=ID_ALIASES)
+    positions = {name: names.index(column) for name, column in found.items()}
+    rating = [i for i, name in enumerate(names) if name.lower() == "rating"]
+    if rating:
+        positions["rating"] = rating[0]
+    return positions, names

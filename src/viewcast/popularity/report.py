@@ -1,64 +1,54 @@
-"""Figures and the HTML report of a popularity sweep (learning curves, predicted vs actual, caching)."""
+"""Figures and the HTML reports of a popularity run and of a sweep.
+
+Figures: hit ratio per cache policy against cache size (the replay), hit@K bars of the model, the
+baselines and the oracle, learning curves, and predicted against actual shares. Built with
+matplotlib's Figure API (:func:`viewcast.report.figures.new_figure`), written next to the report
+and embedded in it, so ``report.html`` is one self-contained file.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
-from viewcast.atomic import save_figure
-from viewcast.popularity.evaluate import BASELINES, KS, METRICS
-from viewcast.report.html import embed_png, write_report
+from viewcast.io.outputs import OutputFolder
+from viewcast.popularity.evaluation import KS, METRICS
+from viewcast.popularity.features import BASELINES
+from viewcast.popularity.replay import LABELS
+from viewcast.report.figures import new_figure
+from viewcast.report.html import embed_png, render_report
 
 if TYPE_CHECKING:
-    from viewcast.popularity.sweep import SweepResult
+    from matplotlib.figure import Figure
+
+    from viewcast.nn import TrainHistory
+    from viewcast.popularity.result import PopularityResult, SweepResult
 
 CURVES_SHOWN = 6
 
 
-def _learning_curves(sweep: SweepResult, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (loss_ax, hit_ax) = plt.subplots(1, 2, figsize=(11, 4))
-    for run_id in sweep.table["run"].iloc[:CURVES_SHOWN]:
-        run = sweep.runs[int(run_id)]
-        label = f"run {run_id}: {run.config.cell}, {run.config.loss}"
-        line = loss_ax.plot(run.history.train_loss, label=f"{label} (train)")[0]
-        if run.history.val_loss:
-            loss_ax.plot(run.history.val_loss, linestyle="--", color=line.get_color())
-        hit_ax.plot(run.history.val_metric, color=line.get_color(), label=label)
-    loss_ax.set(title="loss (solid: train, dashed: validation)", xlabel="epoch", yscale="log")
-    hit_ax.set(title="validation hit@50", xlabel="epoch")
-    hit_ax.legend(fontsize=7)
-    return save_figure(path, fig)
+def replay_figure(rows: list[dict[str, Any]]) -> Figure:
+    """Hit ratio against cache size (share of the catalogue), one line per policy."""
+    fig, axes = new_figure(width=8, height=4.2)
+    ax = axes[0, 0]
+    frame = pd.DataFrame(rows).dropna(subset=["hit_ratio"])
+    for policy, part in frame.groupby("policy", sort=False):
+        style = {"linewidth": 2.6, "color": "black"} if policy == "learned" else {"linestyle": "--"} if policy == "belady" else {}
+        ax.plot(part["size_fraction"] * 100, part["hit_ratio"], marker="o", label=LABELS[policy], **style)
+    ax.set(xscale="log", xlabel="cache size (% of the catalogue)", ylabel="hit ratio (test requests)")
+    ax.set_title("Replay of the test period's requests in time order")
+    ax.legend(fontsize=8)
+    return fig
 
 
-def _predicted_vs_actual(sweep: SweepResult, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    frame = sweep.best.predictions
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    floor = 1e-6
-    for ax, column, title in ((axes[0], "predicted", "best model"), (axes[1], "baseline_moving_average", "moving average")):
-        ax.scatter(np.maximum(frame[column], floor), np.maximum(frame["share"], floor), s=3, alpha=0.25)
-        top = max(float(frame["share"].max()), float(frame[column].max()), floor * 10)
-        ax.plot([floor, top], [floor, top], color="grey", linewidth=1)
-        ax.set(xscale="log", yscale="log", xlabel="predicted share", ylabel="actual share", title=title)
-    fig.suptitle("test slots, every candidate (zeros drawn at 1e-6)")
-    return save_figure(path, fig)
-
-
-def _hit_bars(sweep: SweepResult, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    metrics = sweep.best.metrics
+def hit_bars_figure(metrics: dict[str, Any]) -> Figure:
+    """hit@K of the model, every baseline and the oracle."""
     names = ["model", *BASELINES, "oracle"]
     values = [metrics["model"], *(metrics["baselines"][b] for b in BASELINES), metrics["oracle"]]
-    fig, ax = plt.subplots(figsize=(9, 3.8))
+    fig, axes = new_figure(width=9, height=3.8)
+    ax = axes[0, 0]
     width = 0.8 / len(KS)
     x = np.arange(len(names))
     for i, k in enumerate(KS):
@@ -66,25 +56,104 @@ def _hit_bars(sweep: SweepResult, path: Path) -> Path:
     ax.set_xticks(x + width, names)
     ax.set(ylabel="cache hit ratio", title="share of test requests served by a cache of the top K")
     ax.legend()
-    return save_figure(path, fig)
+    return fig
 
 
-def write_sweep_report(path: Path, sweep: SweepResult, figures: Path) -> Path:
+def learning_curves_figure(histories: list[tuple[str, TrainHistory]]) -> Figure:
+    fig, axes = new_figure(1, 2, width=11, height=4)
+    loss_ax, hit_ax = axes[0]
+    for label, history in histories:
+        line = loss_ax.plot(history.train_loss, label=f"{label} (train)")[0]
+        if history.val_loss:
+            loss_ax.plot(history.val_loss, linestyle="--", color=line.get_color())
+        hit_ax.plot(history.val_metric, color=line.get_color(), label=label)
+    loss_ax.set(title="loss (solid: train, dashed: validation)", xlabel="epoch", yscale="log")
+    hit_ax.set(title="validation hit@50", xlabel="epoch")
+    hit_ax.legend(fontsize=7)
+    return fig
+
+
+def predicted_vs_actual_figure(predictions: pd.DataFrame) -> Figure:
+    fig, axes = new_figure(1, 2, width=11, height=4.5)
+    floor = 1e-6
+    for ax, column, title in ((axes[0, 0], "predicted", "model"), (axes[0, 1], "baseline_moving_average", "moving average")):
+        if not predictions.empty:
+            ax.scatter(np.maximum(predictions[column], floor), np.maximum(predictions["share"], floor), s=3, alpha=0.25)
+            top = max(float(predictions["share"].max()), float(predictions[column].max()), floor * 10)
+            ax.plot([floor, top], [floor, top], color="grey", linewidth=1)
+        ax.set(xscale="log", yscale="log", xlabel="predicted share", ylabel="actual share", title=title)
+    fig.suptitle("test slots: the model's top candidates and every requested one (zeros drawn at 1e-6)")
+    return fig
+
+
+def _caching_rows(metrics: dict[str, Any], model_label: str) -> list[tuple[str, dict[str, float]]]:
+    rows = [(model_label, metrics["model"])] + [(name, metrics["baselines"][name]) for name in BASELINES]
+    return rows + [("oracle (true top K)", metrics["oracle"])]
+
+
+def _replay_context(out: OutputFolder, replay: dict[str, Any] | None) -> dict[str, Any]:
+    if not replay:
+        return {"replay": None}
+    frame = pd.DataFrame(replay["rows"])
+    sizes = sorted(frame["size_fraction"].unique())
+    table = [
+        {
+            "label": LABELS[policy],
+            "learned": policy == "learned",
+            "hits": [part.set_index("size_fraction")["hit_ratio"].get(size) for size in sizes],
+            "speed": part["requests_per_second"].dropna().median() if part["requests_per_second"].notna().any() else None,
+        }
+        for policy, part in frame.groupby("policy", sort=False)
+    ]
+    items = frame.drop_duplicates("size_fraction").set_index("size_fraction")["size_items"]
+    return {
+        "replay": replay,
+        "replay_sizes": [(size * 100, int(items[size])) for size in sizes],
+        "replay_table": table,
+        "replay_png": embed_png(out.figure("replay.png", replay_figure(replay["rows"]))),
+    }
+
+
+def write_run_report(out: OutputFolder, result: PopularityResult) -> None:
+    """Figures and ``report.html`` of one run, into its output folder."""
+    metrics = result.metrics
+    html = render_report(
+        "popularity.html",
+        metrics=METRICS,
+        caching=_caching_rows(metrics, "model"),
+        config=result.config.model_dump(),
+        data=result.data,
+        split=metrics["split"],
+        kept_initial=metrics["kept_initial_weights"],
+        best_epoch=result.history.best_epoch,
+        hits=embed_png(out.figure("hit_ratio.png", hit_bars_figure(metrics))),
+        curves=embed_png(out.figure("learning_curves.png", learning_curves_figure([("model", result.history)]))),
+        scatter=embed_png(out.figure("predicted_vs_actual.png", predicted_vs_actual_figure(result.predictions))),
+        **_replay_context(out, result.replay),
+    )
+    out.text("report.html", html)
+
+
+def write_sweep_report(out: OutputFolder, sweep: SweepResult) -> None:
+    """Figures and ``report.html`` of a sweep: the ranking, then the best run in detail."""
+    table = sweep.table
     best = sweep.best
-    caching = [("model (best run)", best.metrics["model"])]
-    caching += [(name, best.metrics["baselines"][name]) for name in BASELINES]
-    caching.append(("oracle (true top K)", best.metrics["oracle"]))
-    return write_report(
-        path,
+    shown = [
+        (f"run {r}: {sweep.runs[int(r)].config.cell}, {sweep.runs[int(r)].config.loss}", sweep.runs[int(r)].history)
+        for r in table["run"].iloc[:CURVES_SHOWN]
+    ]
+    html = render_report(
         "popularity_sweep.html",
-        table=sweep.table.to_dict("records"),
+        table=table.to_dict("records"),
         varied=sweep.varied,
         metrics=METRICS,
-        caching=caching,
-        best_run=int(sweep.table["run"].iloc[0]),
+        caching=_caching_rows(best.metrics, "model (best run)"),
+        best_run=int(table["run"].iloc[0]),
         config=best.config.model_dump(),
         split=best.metrics["split"],
-        curves=embed_png(_learning_curves(sweep, figures / "learning_curves.png")),
-        scatter=embed_png(_predicted_vs_actual(sweep, figures / "predicted_vs_actual.png")),
-        hits=embed_png(_hit_bars(sweep, figures / "hit_ratio.png")),
+        hits=embed_png(out.figure("hit_ratio.png", hit_bars_figure(best.metrics))),
+        curves=embed_png(out.figure("learning_curves.png", learning_curves_figure(shown))),
+        scatter=embed_png(out.figure("predicted_vs_actual.png", predicted_vs_actual_figure(best.predictions))),
+        **_replay_context(out, best.replay),
     )
+    out.text("report.html", html)

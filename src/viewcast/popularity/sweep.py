@@ -1,11 +1,12 @@
 """A grid of runs over cells, hyper-parameters, optimizers and losses, ranked and reported.
 
 The study tried LSTM, GRU and CNN+RNN models over hyper-parameters, optimizers and losses; this
-runs that grid from a TOML file. Runs that share data settings (window, windows, sampling, split)
-share one feature pass. Runs are ranked by validation ``hit@50`` (the test slots stay unseen by
-the choice); the report shows test metrics next to the baselines and the oracle.
+runs that grid from a TOML file. The log is read once; runs that share data settings (window,
+windows, sampling, split) share one sampling pass, and runs that share a split share the replay
+of the standard cache policies. Runs are ranked by validation ``hit@50`` (the test slots stay
+unseen by the choice).
 
-Config format::
+File format::
 
     prepared = "prepared-weekly"      # folder from 'viewcast popularity prepare' (relative to this file)
     [fixed]                           # settings shared by every run
@@ -17,111 +18,85 @@ Config format::
 
 from __future__ import annotations
 
-import itertools
 import os
+import time
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from viewcast.atomic import write_csv, write_json
-from viewcast.errors import DataValidationError
-from viewcast.popularity.evaluate import METRICS
-from viewcast.popularity.options import describe_validation_error
-from viewcast.popularity.train import PopularityConfig, PopularityRun, build_dataset, train_popularity
+from viewcast.errors import ConfigError, DataValidationError
+from viewcast.popularity.config import PopularityConfig, SweepConfig
+from viewcast.popularity.pipeline import Replay, judge, opened
+from viewcast.popularity.result import SweepResult
+from viewcast.popularity.training import fit_network, training_data
 from viewcast.progress import progress_bar
 
-
-class SweepConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    prepared: str | None = None
-    fixed: dict[str, Any] = {}
-    grid: dict[str, list[Any]] = {}
+MAX_RUNS = 1000
 
 
-def load_sweep_config(path: str | os.PathLike[str]) -> tuple[SweepConfig, list[PopularityConfig]]:
-    """Parse and validate the TOML file and every run it describes, before anything is trained."""
+def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepConfig, list[PopularityConfig]]:
+    """Parse and validate the TOML file and every run it describes, before anything is trained.
+
+    A relative ``prepared`` folder is taken relative to the file. Errors name the file and the
+    setting (``grid.cell``).
+    """
     path = Path(path)
     if not path.is_file():
-        raise DataValidationError(f"{path}: sweep config not found")
+        raise DataValidationError(f"{path}: sweep file {'is a folder' if path.is_dir() else 'not found'}", param="config_file")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        config = SweepConfig(**raw)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DataValidationError(f"{path}: not valid TOML ({exc})") from None
-    except ValidationError as exc:
-        raise DataValidationError(f"{path}: {describe_validation_error(exc)}") from None
-    if config.prepared is not None and not Path(config.prepared).is_absolute():
-        config.prepared = str((path.parent / config.prepared).resolve())
-    return config, expand(config, path)
+    try:
+        sweep = SweepConfig.parse(raw)
+        size = 1
+        for values in sweep.grid.values():
+            size *= len(values)
+        if size > MAX_RUNS:
+            raise ConfigError(f"describes {size:,} runs; at most {MAX_RUNS:,}", param="grid")
+        runs = sweep.runs()
+    except ConfigError as exc:
+        raise DataValidationError(f"{path}: {exc.render()}") from None
+    if sweep.prepared is not None and not Path(sweep.prepared).is_absolute():
+        sweep = sweep.model_copy(update={"prepared": str((path.parent / sweep.prepared).resolve())})
+    return sweep, runs
 
 
-def expand(config: SweepConfig, source: str | os.PathLike[str] = "sweep") -> list[PopularityConfig]:
-    names = list(config.grid)
-    runs = []
-    for values in itertools.product(*(config.grid[n] for n in names)):
-        settings = {**config.fixed, **dict(zip(names, values))}
-        try:
-            runs.append(PopularityConfig(**settings))
-        except ValidationError as exc:
-            raise DataValidationError(f"{source}: run {settings}: {describe_validation_error(exc)}") from None
+def varied_settings(runs: list[PopularityConfig]) -> list[str]:
+    """The settings that differ between runs (the ranking table's columns)."""
+    dumps = [run.model_dump() for run in runs]
+    return [name for name in PopularityConfig.model_fields if len({repr(d[name]) for d in dumps}) > 1] or ["cell"]
+
+
+def run_sweep(data: Any, runs: list[PopularityConfig]) -> SweepResult:
+    """Train and judge every run on one log (see the module docstring)."""
     if not runs:
-        raise DataValidationError(f"{source}: the grid describes no runs")
-    return runs
-
-
-@dataclass
-class SweepResult:
-    runs: list[PopularityRun]
-    varied: list[str]
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per run: its varied settings, validation and test metrics; best first."""
-        rows = []
-        for i, run in enumerate(self.runs):
-            row: dict[str, Any] = {"run": i}
-            row.update({name: getattr(run.config, name) for name in self.varied})
-            row.update({f"val_{m}": run.metrics["validation"]["model"][m] for m in METRICS})
-            row.update({f"test_{m}": run.metrics["model"][m] for m in METRICS})
-            row["best_epoch"] = run.history.best_epoch
-            row["seconds"] = round(run.seconds, 2)
-            rows.append(row)
-        return pd.DataFrame(rows).sort_values(["val_hit@50", "val_rmse"], ascending=[False, True], kind="stable")
-
-    @property
-    def best(self) -> PopularityRun:
-        return self.runs[int(self.table["run"].iloc[0])]
-
-    def save(self, out: str | os.PathLike[str]) -> Path:
-        from viewcast.popularity.report import write_sweep_report
-
-        out = Path(out)
-        table = self.table
-        write_csv(out / "results.csv", table)
-        for i, run in enumerate(self.runs):
-            write_json(out / "runs" / f"run-{i:03d}" / "metrics.json", run.metrics)
-        self.best.save(out / "best")
-        write_sweep_report(out / "report.html", self, out / "figures")
-        return out
-
-
-def run_sweep(counts: pd.DataFrame, runs: list[PopularityConfig], progress: bool = True) -> SweepResult:
-    """Train every run (one feature pass per distinct data setting)."""
-    datasets: dict[str, Any] = {}
+        raise ConfigError("the grid describes no runs", param="grid")
+    for name in ("slot", "memory_limit", "threads", "progress"):
+        if len({getattr(run, name) for run in runs}) > 1:
+            raise ConfigError("must be the same for every run of a sweep (the log is read once)", param=f"grid.{name}")
     results = []
-    with progress_bar("popularity sweep", total=len(runs), enabled=progress) as advance:
-        for config in runs:
-            key = config.dataset().model_dump_json()
-            if key not in datasets:
-                datasets[key] = build_dataset(counts, config.dataset())
-            results.append(train_popularity(datasets[key], config, progress=False))
-            advance()
-    defaults = PopularityConfig().model_dump()
-    dumps = [r.config.model_dump() for r in results]
-    varied = [name for name in defaults if len({repr(d[name]) for d in dumps}) > 1] or ["cell"]
-    return SweepResult(results, varied)
+    with opened(data, runs[0]) as (source, log):
+        datasets: dict[str, Any] = {}
+        replays: dict[tuple[Any, ...], Replay] = {}
+        try:
+            with progress_bar("popularity sweep", total=len(runs), enabled=runs[0].progress) as advance:
+                for config in runs:
+                    started = time.perf_counter()
+                    key = config.data_key()
+                    if key not in datasets:
+                        datasets[key] = training_data(log, config)
+                    training = datasets[key]
+                    replay = None
+                    if config.replay:
+                        split_key = (config.val_fraction, config.test_fraction, tuple(config.policies), tuple(config.cache_sizes))
+                        if split_key not in replays:
+                            replays[split_key] = Replay(source, log, training.split, config)
+                        replay = replays[split_key]
+                    fitted = fit_network(training, log, config, progress=False)
+                    results.append(judge(source, log, config, training, fitted, replay, started))
+                    advance()
+        finally:
+            for replay in replays.values():
+                replay.close()
+    return SweepResult(results, varied_settings(runs))

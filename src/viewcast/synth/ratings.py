@@ -18,13 +18,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from viewcast.atomic import atomic_path
+from viewcast.io.outputs import output_folder
 from viewcast.popularity.movielens import GENRES
 
 DAY = 86_400
 WEEKLY = np.array([0.85, 0.8, 0.85, 0.9, 1.05, 1.3, 1.25])  # Monday .. Sunday
 START = pd.Timestamp("1996-01-01").value // 10**9
 END = pd.Timestamp("2018-01-01").value // 10**9
+MAX_ROWS = 1_000_000_000  # about 40 GB of memory: far beyond any log this machine holds
+MAX_MOVIES = 10_000_000
 
 
 @dataclass
@@ -112,13 +114,36 @@ def _movies_table(rng: np.random.Generator, release: np.ndarray) -> pd.DataFrame
     return pd.DataFrame({"movieId": ids, "title": titles, "genres": genres})
 
 
+def decaying_counts(seed: int = 0, movies: int = 60, slots: int = 120) -> pd.DataFrame:
+    """Per-slot request counts with a learnable pattern: slot, movieId, count (one row per nonzero cell).
+
+    Each movie is released at a random slot and its expected requests decay geometrically (0.8
+    per slot) above a floor of 0.3; counts are Poisson noise around that curve, so the last
+    slot's share is a noisy guess and a model that learns the decay does better.
+    """
+    rng = np.random.default_rng(seed)
+    release = rng.integers(-20, slots - 5, movies)
+    peak = rng.lognormal(2.5, 0.6, movies)
+    age = np.arange(slots)[:, None] - release[None, :]
+    rate = np.where(age >= 0, peak * 0.8 ** np.maximum(age, 0) + 0.3, 0.0)
+    counts = rng.poisson(rate)
+    slot, movie = np.nonzero(counts)
+    return pd.DataFrame({"slot": slot, "movieId": movie + 1, "count": counts[slot, movie]})
+
+
+def ratings_from_counts(counts: pd.DataFrame, slot_seconds: int = DAY, origin: int = 0) -> pd.DataFrame:
+    """Per-slot counts -> one rating per request (userId, movieId, rating, timestamp) inside its slot."""
+    repeat = counts.loc[counts.index.repeat(counts["count"])]
+    offset = repeat.groupby(["slot", "movieId"]).cumcount().to_numpy() % slot_seconds
+    timestamp = origin + repeat["slot"].to_numpy() * slot_seconds + offset
+    return pd.DataFrame({"userId": 1, "movieId": repeat["movieId"].to_numpy(), "rating": 3.0, "timestamp": timestamp})
+
+
 def write_movielens(synth: SynthRatings, out: str | os.PathLike[str]) -> Path:
-    """Write ``movies.csv``, ``ratings.csv``, ``tags.csv`` and ``links.csv`` as MovieLens does."""
+    """Write ``movies.csv``, ``ratings.csv``, ``tags.csv`` and ``links.csv`` as MovieLens does (the folder appears whole)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     ids = synth.movies["movieId"]
     tables = {
         "movies.csv": synth.movies,
@@ -126,7 +151,8 @@ def write_movielens(synth: SynthRatings, out: str | os.PathLike[str]) -> Path:
         "tags.csv": pd.DataFrame({"userId": [1], "movieId": [int(ids.iloc[0])], "tag": ["synthetic"], "timestamp": [START]}),
         "links.csv": pd.DataFrame({"movieId": ids, "imdbId": ids + 100_000, "tmdbId": ids}),
     }
-    for name, frame in tables.items():
-        with atomic_path(out / name) as tmp:
-            pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), tmp, pacsv.WriteOptions(quoting_header="none"))
-    return out
+    with output_folder(out, kind="movielens-synth") as folder:
+        for name, frame in tables.items():
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            pacsv.write_csv(table, str(folder.file(name)), pacsv.WriteOptions(quoting_header="none"))
+    return Path(out)
