@@ -1,0 +1,1 @@
+"""One router per concern; analysis routers only adapt JSON to ``model.predict`` and back."""
