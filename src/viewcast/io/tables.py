@@ -127,7 +127,9 @@ def _read_csv(path: Path, text: str) -> pd.DataFrame:
             )
     _check_header(_header_fields(first_line), path)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True, engine="c")
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True, engine="c"
+        )
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"{path}: holds no header and no rows") from None
     except pd.errors.ParserError as exc:
