@@ -23,7 +23,8 @@ FIXTURES = TESTS / "fixtures"
 SERVED = {
     "claims": "claims_model_default_v2",
     "planner": "followers_model",
-    "views": "forecast_ensemble_model_v2",
+    "views": "forecast_combination_model",
+    "views_v2": "forecast_ensemble_model_v2",
     "popular": "popularity_model_v2",
 }
 
@@ -85,14 +86,15 @@ def test_followers_answers_equal_the_python_api(client, models_dir):
     assert batch.json() == {"predictions": model.predict(planned)}
 
 
-def test_forecast_with_a_saved_model_equals_the_cli(client, models_dir, tmp_path, run_cli):
-    history = FORECAST._history()
-    answer = client.post("/v1/forecast", json={"model": "views", "history": history.to_dict("records"), "horizon": 7})
+@pytest.mark.parametrize("name", ["views", "views_v2"])
+def test_forecast_with_a_saved_model_equals_the_cli(client, models_dir, tmp_path, run_cli, name):
+    history = FORECAST._history() if name == "views_v2" else FORECAST._combination_history()
+    answer = client.post("/v1/forecast", json={"model": name, "history": history.to_dict("records"), "horizon": 7})
     assert answer.status_code == 200, answer.text
     body = answer.json()
     history.to_csv(tmp_path / "history.csv", index=False)
     code, _, err = run_cli(
-        "forecast", tmp_path / "history.csv", "--load-model", models_dir / "views", "--horizon", "7", "--out", tmp_path / "out"
+        "forecast", tmp_path / "history.csv", "--load-model", models_dir / name, "--horizon", "7", "--out", tmp_path / "out"
     )
     assert code == 0, err
     cli = pd.read_csv(tmp_path / "out" / "forecast.csv")
@@ -133,9 +135,17 @@ def test_popularity_top_equals_the_python_api(client, models_dir):
         ("/v1/claims/claims/predict", {**CLAIMS.REQUEST[0], "video_view_count": -1}, ["body", "VideoRecord", "video_view_count"]),
         ("/v1/claims/claims/predict", {"records": []}, ["body", "VideoBatch", "records"]),
         ("/v1/followers/planner/predict", {**FOLLOWERS.PLANNED[0], "length": -3}, ["body", "PlannedVideo", "length"]),
-        ("/v1/forecast", {"model": "views", "history": [], "horizon": 7}, ["body", "history"]),
-        ("/v1/forecast", {"model": "views", "history": [{"unique_id": "a", "ds": 1, "y": 1}], "horizon": 0}, ["body", "horizon"]),
-        ("/v1/forecast", {"model": "views", "history": [{"unique_id": "a", "ds": 1, "y": 1e300}]}, ["body", "history", 0, "y"]),
+        ("/v1/forecast", {"model": "views", "history": [], "horizon": 7}, ["body", "SavedModelForecast", "history"]),
+        (
+            "/v1/forecast",
+            {"model": "views", "history": [{"unique_id": "a", "ds": 1, "y": 1}], "horizon": 0},
+            ["body", "SavedModelForecast", "horizon"],
+        ),
+        (
+            "/v1/forecast",
+            {"model": "views", "history": [{"unique_id": "a", "ds": 1, "y": 1e300}]},
+            ["body", "SavedModelForecast", "history", 0, "y"],
+        ),
     ],
 )
 def test_bad_requests_are_422_with_the_field_path(client, path, body, where):

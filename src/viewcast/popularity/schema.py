@@ -39,7 +39,12 @@ class SlotCounts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slot: int | datetime = Field(description="slot id, or a timestamp inside the slot")
-    counts: dict[ItemId, Count] = Field(default_factory=dict, description="item id -> requests in the slot")
+    counts: dict[ItemId, Count] = Field(
+        default_factory=dict,
+        description="item id -> requests in the slot",
+        # JSON keys are strings: say which ones are item ids (at most 15 digits stay below MAX_ITEM_ID)
+        json_schema_extra={"propertyNames": {"pattern": "^(0|[1-9][0-9]{0,14})$"}},
+    )
 
     @field_validator("slot", mode="before")
     @classmethod

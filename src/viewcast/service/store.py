@@ -54,14 +54,22 @@ class ModelStore:
         root = Path(directory)
         if not root.is_dir():
             raise ModelLoadError(f"{root}: models folder not found" if not root.exists() else f"{root}: is a file, not a folder")
-        models: dict[str, ServedModel] = {}
+        folders = {}
         for folder in sorted(root.iterdir()):
             if folder.name.startswith(".") or (folder.is_file() and not folder.is_symlink()):
                 continue
             if not NAME.match(folder.name):
                 raise ModelLoadError(f"{folder}: model folder names use letters, digits, '.', '_' and '-' only")
+            folders[folder.name] = folder
+        return cls.from_folders(folders)
+
+    @classmethod
+    def from_folders(cls, folders: dict[str, Path]) -> ModelStore:
+        """Name -> model folder, each loaded and checked (tests serve fixtures in place this way)."""
+        models: dict[str, ServedModel] = {}
+        for name, folder in folders.items():
             model = load_model(folder)
-            models[folder.name] = ServedModel(folder.name, model.KIND, ANALYSIS_OF_KIND[model.KIND], model)
+            models[name] = ServedModel(name, model.KIND, ANALYSIS_OF_KIND[model.KIND], model)
         return cls(models)
 
     def get(self, analysis: str, name: str) -> Any:

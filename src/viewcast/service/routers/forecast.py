@@ -37,14 +37,27 @@ class HistoryRow(BaseModel):
     y: float = Field(ge=0, le=MAX_COUNT, description="views that day")
 
 
-class ForecastBody(BaseModel):
+class _ForecastBody(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    model: str | None = Field(None, max_length=128, description="a saved forecast model's name; omit to fit on the fly")
     history: list[HistoryRow] = Field(min_length=1, max_length=MAX_HISTORY_ROWS)
     horizon: int | None = Field(None, ge=1, le=MAX_HORIZON, description="days ahead (default: the model's, or 30)")
-    by: Literal["total", "creator"] | None = Field(None, description="fitting on the fly: forecast the total or each series")
     capacity: CapacityConfig | None = Field(None, description="planning assumptions (default: the model's)")
+
+
+class SavedModelForecast(_ForecastBody):
+    """Forecast with a saved model: its fitted members forward the new history (no refit)."""
+
+    model: str = Field(min_length=1, max_length=128, description="a saved forecast model's name")
+
+
+class FittedForecast(_ForecastBody):
+    """Fit on the fly (within the service's size caps): backtest, weights and bands from this history."""
+
+    by: Literal["total", "creator"] = Field("total", description="forecast the total, or each series and their total")
+
+
+ForecastBody = SavedModelForecast | FittedForecast
 
 
 class ForecastRow(BaseModel):
@@ -86,7 +99,7 @@ def _history(body: ForecastBody) -> pd.DataFrame:
     return frame
 
 
-def _fit_on_the_fly(request: Request, body: ForecastBody, history: pd.DataFrame) -> dict[str, Any]:
+def _fit_on_the_fly(request: Request, body: FittedForecast, history: pd.DataFrame) -> dict[str, Any]:
     import viewcast
 
     settings = request.app.state.settings
@@ -97,7 +110,7 @@ def _fit_on_the_fly(request: Request, body: ForecastBody, history: pd.DataFrame)
             f"(got {series} and {len(history):,}); save a model with 'viewcast forecast --save-model' and name it in 'model'",
             param="history",
         )
-    options: dict[str, Any] = {"by": body.by or "total", "progress": False}
+    options: dict[str, Any] = {"by": body.by, "progress": False}
     if body.horizon is not None:
         options["horizon"] = body.horizon
     if body.capacity is not None:
@@ -123,9 +136,7 @@ def _fit_on_the_fly(request: Request, body: ForecastBody, history: pd.DataFrame)
 )
 def forecast(request: Request, body: ForecastBody) -> dict[str, Any]:
     history = _history(body)
-    if body.model is None:
+    if isinstance(body, FittedForecast):
         return _fit_on_the_fly(request, body, history)
-    if body.by is not None:
-        raise DataValidationError("a saved model forecasts the way it was fitted; 'by' applies only without 'model'", param="by")
     model = request.app.state.store.get("forecast", body.model)
     return model.predict({"history": history, "horizon": body.horizon, "capacity": body.capacity})
