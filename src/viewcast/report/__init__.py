@@ -1,5 +1,5 @@
 """Self-contained HTML reports (Jinja2) with plots embedded as data URIs, and figure helpers."""
 
-from viewcast.report.html import embed_png, render_report, write_report
+from viewcast.report.html import embed_png, render_report
 
-__all__ = ["embed_png", "render_report", "write_report"]
+__all__ = ["embed_png", "render_report"]

@@ -54,10 +54,3 @@ def render_report(template: str, **context: Any) -> str:
     context.setdefault("version", __version__)
     context.setdefault("generated", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     return _ENV.get_template(template).render(**context)
-
-
-def write_report(path: str | os.PathLike[str], template: str, **context: Any) -> Path:
-    """Deprecated path for analyses not yet on :mod:`viewcast.io.outputs` (writes atomically)."""
-    from viewcast.io.outputs import write_file
-
-    return write_file(path, render_report(template, **context))
