@@ -32,7 +32,7 @@ def test_long_histories_get_twelve_weekly_origins_and_last_years_weeks():
 def test_short_histories_get_shorter_windows_and_say_so():
     plan = plan_origins(np.array([50]), horizon=30, longest_lag=0, max_origins=12)
     assert plan.window == 50 - MIN_TRAIN - 14 and len(plan.backtest) == 3 and plan.calendar == ()
-    assert "3 origin(s) of 22 days" in plan.notes[0] and "square root" in plan.notes[0]
+    assert plan.notes == ("History too short for 30-day backtest windows: 3 origin(s) of 22 days (longest series 50 days).",)
     plan = plan_origins(np.array([100, 80]), horizon=14, longest_lag=5, max_origins=4)
     assert (plan.window, plan.steps, len(plan.backtest)) == (19, 19, 4)  # the lag lengthens the window
     with pytest.raises(DataValidationError, match="the longest series has 10 days; a forecast needs at least 15") as caught:

@@ -82,7 +82,7 @@ def plan_origins(lengths: np.ndarray, horizon: int, longest_lag: int, max_origin
     if window < steps:
         notes.append(
             f"History too short for {steps}-day backtest windows: {count} origin(s) of {window} days (longest series "
-            f"{longest} days); the bands beyond day {window} widen like the square root of the horizon from there."
+            f"{longest} days)."
         )
     calendar = CALENDAR_OFFSETS if longest >= CALENDAR_MIN_DAYS and window <= min(CALENDAR_OFFSETS) else ()
     return OriginPlan(window, steps, tuple(window + STEP * j for j in range(count)), calendar, tuple(notes))
