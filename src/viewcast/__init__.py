@@ -10,7 +10,8 @@ model::
     result.model.save("models/views")        # safetensors + JSON, checksummed (signed with a key)
     viewcast.load_model("models/views").predict(new_history)
 
-``viewcast.followers``, ``viewcast.claims`` and ``viewcast.popularity`` work the same way. Each
+``viewcast.capacity``, ``viewcast.followers``, ``viewcast.claims`` and ``viewcast.popularity`` work the
+same way. Each
 takes a table (a path or a pandas DataFrame) and either a config object or its options as
 keywords. Heavy dependencies (torch, statsforecast, duckdb) load on first use, so ``import
 viewcast`` and ``viewcast --help`` stay fast.
@@ -25,12 +26,13 @@ from viewcast._version import __version__
 from viewcast.errors import ViewcastError
 
 if TYPE_CHECKING:
+    from viewcast.capacity.result import CapacityResult
     from viewcast.claims.result import ClaimsResult
     from viewcast.followers.result import FollowersResult
     from viewcast.forecasting.result import ForecastResult
     from viewcast.popularity.result import PopularityResult
 
-__all__ = ["__version__", "ViewcastError", "claims", "followers", "forecast", "load_model", "popularity"]
+__all__ = ["__version__", "ViewcastError", "capacity", "claims", "followers", "forecast", "load_model", "popularity"]
 
 
 def forecast(data: Any, config: Any = None, /, **options: Any) -> ForecastResult:
@@ -39,6 +41,11 @@ def forecast(data: Any, config: Any = None, /, **options: Any) -> ForecastResult
     from viewcast.forecasting.pipeline import run
 
     return run(data, ForecastConfig.parse(config, **options))
+
+
+def capacity(data: Any, config: Any = None, /, **options: Any) -> CapacityResult:
+    """Servers as a cost decision on the forecast's quantiles, and what past plans would have cost (options: :class:`CapacityPlanConfig`)."""
+    return import_module("viewcast.capacity")(data, config, **options)
 
 
 def followers(data: Any, config: Any = None, /, **options: Any) -> FollowersResult:

@@ -66,7 +66,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def test_every_analysis_has_a_case():
-    assert set(ANALYSES) == {"forecast", "followers", "claims", "popularity"}
+    assert set(ANALYSES) == {"forecast", "capacity", "followers", "claims", "popularity"}
 
 
 @pytest.fixture(scope="module")

@@ -88,9 +88,9 @@ def _known_flags() -> frozenset[str]:
 
 
 def _register_commands() -> None:
-    from viewcast.cli import claims, followers, forecast, popularity, serve
+    from viewcast.cli import capacity, claims, followers, forecast, popularity, serve
 
-    for module in (forecast, followers, claims, popularity, serve):
+    for module in (forecast, capacity, followers, claims, popularity, serve):
         module.register(app, synth_app)
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
+from viewcast.compute import BackendConfig
 from viewcast.contracts import Config
 from viewcast.forecasting.models import MODEL_NAMES
 from viewcast.io.tables import MAX_COUNT
@@ -55,7 +56,13 @@ class LSTMRecipe(Config):
 
 
 class CapacityConfig(Config):
-    """Planning assumptions that turn views into servers (see :mod:`viewcast.forecasting.capacity`)."""
+    """What a server and a shortfall cost, and how views become servers (see :mod:`viewcast.forecasting.capacity`).
+
+    The plan is a cost decision: each day's fleet is the newsvendor optimum on that day's forecast
+    distribution, a reserved baseline is held where reserving pays in expectation, and on-demand
+    servers cover the rest. Defaults are stated planning assumptions; set them from your own
+    load tests and price list.
+    """
 
     model_config = _FINITE
 
@@ -63,12 +70,49 @@ class CapacityConfig(Config):
         5_000_000, ge=1, le=MAX_COUNT, description="views one server handles per day at an even rate"
     )
     peak_factor: float = Field(2.0, ge=1, le=1_000, description="busiest hour's rate / day's average rate")
-    headroom: float = Field(0.2, ge=0, le=100, description="spare fraction on top of the peak")
-    cost_per_server_day: float = Field(48.0, ge=0, le=1e9, description="cost of one server for one day (USD)")
+    headroom: float = Field(
+        0.0, ge=0, le=100, description="explicit spare fraction on top of the planned fleet (the quantile already covers risk)"
+    )
+    cost_per_server_day: float = Field(48.0, ge=0, le=1e9, description="on-demand cost of one server for one day (USD)")
+    reserved_cost_per_server_day: float = Field(
+        30.0, ge=0, le=1e9, description="reserved cost of one server-day (USD); at or above on-demand: no reserved fleet"
+    )
+    shortfall_cost_per_million_views: float = Field(
+        500.0, ge=0, le=1e12, description="cost of one million views the fleet could not serve (USD)"
+    )
+    shortfall_cost_per_day: float = Field(0.0, ge=0, le=1e12, description="penalty for each day the fleet falls short (USD)")
+    lead_time_days: int = Field(
+        1, ge=0, le=365, description="days between ordering servers and having them (1: cloud servers ordered today run tomorrow)"
+    )
+    min_reserved_servers: int = Field(0, ge=0, le=10**12, description="minimum reserved commitment (servers)")
+    service_level: float | None = Field(
+        None, gt=0, lt=1, validate_default=True, description="plan at this quantile instead of the cost optimum (e.g. 0.99)"
+    )
+    rule_headroom: float = Field(0.2, ge=0, le=100, description="headroom of the old 95%-bound rule the plan is compared with")
+
+    @field_validator("service_level")
+    @classmethod
+    def _shortfall_has_a_price(cls, level: float | None, info: ValidationInfo) -> float | None:
+        """A plan needs a price of running short or a service level (checked here, where ``param`` can name it)."""
+        if (
+            level is None
+            and not info.data.get("shortfall_cost_per_million_views")
+            and not info.data.get("shortfall_cost_per_day")
+        ):
+            raise ValueError(
+                "with no cost of a shortfall the cheapest plan is no servers: set a service level, "
+                "shortfall_cost_per_million_views or shortfall_cost_per_day"
+            )
+        return level
 
 
-class ForecastConfig(Config):
-    """Everything a forecast run depends on."""
+class ForecastConfig(BackendConfig):
+    """Everything a forecast run depends on.
+
+    It inherits ``backend``, ``scheduler`` and ``workers`` (:class:`~viewcast.compute.BackendConfig`):
+    with ``backend="dask"`` the per-series statistical fits and backtests run on a Dask cluster,
+    ``viewcast.forecast(data, backend="dask", scheduler="tcp://...")``, with the local run's numbers.
+    """
 
     model_config = _FINITE
 

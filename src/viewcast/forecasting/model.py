@@ -159,9 +159,9 @@ class ForecastModel:
     ) -> Outlook:
         """Point forecast, bands, tables and the capacity plan for ``panel``.
 
-        The capacity plan uses the bands of the total, calibrated on the backtest errors of the
-        summed series: adding up every series' own 95% bound would assume all creators peak
-        together and would make the plan depend on ``by``.
+        The capacity plan reads the total's own quantiles (any probability), calibrated on the
+        backtest errors of the summed series: adding up every series' own bounds would assume all
+        creators peak together and would make the plan depend on ``by``.
         """
         axis.check_reaches(int(panel.ends().max()) + horizon)
         projection = self._project(panel, horizon, member_forecasts)
@@ -190,7 +190,9 @@ class ForecastModel:
         total = pd.DataFrame({"date": labels, "point": projection.total_point, **total_bounds})[
             ["date", "point", "lo80", "hi80", "lo95", "hi95"]
         ]
-        plan = plan_capacity(labels, total["hi95"].to_numpy(), total["point"].to_numpy(), capacity, label_prefix=axis.prefix)
+        plan = plan_capacity(
+            labels, lambda q: projection.bounds(q)[1], projection.total_point, capacity, label_prefix=axis.prefix
+        )
         totals = {
             "days": horizon,
             "point": float(total["point"].sum()),

@@ -65,25 +65,35 @@ def forecast_figure(result: ForecastResult) -> Figure:
 
 
 def capacity_figure(result: ForecastResult) -> Figure:
-    """Servers per day on the 95% bound, the peak day marked, with the views they serve."""
-    daily = pd.DataFrame(result.capacity["daily"])
+    """Reserved and on-demand servers per day (the cost plan), the peak day marked, with the views they serve."""
+    cap = result.capacity
+    daily = pd.DataFrame(cap["daily"])
     fig, axes = new_figure(width=10, height=3.6)
     ax = axes[0, 0]
     x = np.arange(len(daily))
-    ax.bar(x, daily["servers"], color=OTHER_COLOR, label="servers (on the 95% upper bound)")
+    reserved = daily["reserved"]
+    ax.bar(x, reserved, color="#1f4fa8", label="reserved")
+    ax.bar(x, daily["servers"] - reserved, bottom=reserved, color=OTHER_COLOR, label="on-demand")
     peak = int(np.argmax(daily["servers"]))
-    ax.bar([peak], [daily["servers"].iat[peak]], color="#d0582b", label=f"peak: {daily['servers'].iat[peak]}")
+    ax.bar(
+        [peak],
+        [daily["servers"].iat[peak] - reserved[peak]],
+        bottom=[reserved[peak]],
+        color="#d0582b",
+        label=f"peak: {daily['servers'].iat[peak]}",
+    )
     ax.set_ylabel("servers")
     ax.set_xlabel("day" if result.axis.kind == "index" else "date")
     label_ticks(ax, [str(d) for d in daily["date"]])
     views = ax.twinx()
-    views.plot(x, daily["hi95_views"], color=INK, lw=1.2, label="95% upper bound of views")
+    level = cap["planning_quantile"]
+    views.plot(x, daily["planning_views"], color=INK, lw=1.2, label=f"views at the {level:.3g} quantile (planned on)")
     views.plot(x, result.total["point"], color=BAND, lw=1.2, ls="--", label="expected views")
     views.set_ylabel("views per day")
     views.yaxis.set_major_formatter(COUNT_FORMATTER)
     handles = ax.get_legend_handles_labels()[0] + views.get_legend_handles_labels()[0]
     ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper left")
-    ax.set_title(f"Servers per day: {result.capacity['server_days']} server-days, ${result.capacity['total_cost']:,.0f}")
+    ax.set_title(f"Servers per day: {cap['server_days']} server-days, ${cap['total_cost']:,.0f}")
     return fig
 
 
