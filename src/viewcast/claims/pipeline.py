@@ -8,8 +8,11 @@ the study's split (train/validation/test = 64/16/20 %, ``random_state=1``), so a
 
 from __future__ import annotations
 
+import functools
 import os
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,9 +25,13 @@ from viewcast.claims.models.base import ClaimsModel, label_table
 from viewcast.claims.models.candidates import fit_model, make_model
 from viewcast.claims.result import BatchPredictions, ClaimsResult, EdaResult, EvaluationResult
 from viewcast.claims.text import telling_terms
+from viewcast.compute import BackendConfig, run_partitions
+from viewcast.errors import ConfigError, DataValidationError
 from viewcast.progress import progress_bar
 
 Table = str | os.PathLike[str] | pd.DataFrame
+#: Files of a batch folder that :func:`predict_table` scores.
+BATCH_SUFFIXES = (".csv", ".parquet", ".jsonl", ".json")
 
 
 def run(data: Table, config: ClaimsConfig | None = None) -> ClaimsResult:
@@ -118,10 +125,48 @@ def evaluate(model: ClaimsModel, data: Table, config: EvaluationConfig | None = 
     )
 
 
-def predict_table(model: ClaimsModel, data: Table) -> BatchPredictions:
-    """Score a table of raw videos (no label needed): its model columns and ids plus the predictions."""
+def predict_table(model: ClaimsModel, data: Table, backend: BackendConfig | None = None) -> BatchPredictions:
+    """Score a table of raw videos (no label needed): its model columns and ids plus the predictions.
+
+    ``data`` may be a folder of tables (:data:`BATCH_SUFFIXES`): each file is scored as a partition
+    (on a Dask worker with ``backend`` dask, which loads the model from its saved folder) and the
+    predictions are joined in file-name order, the rows of the local run exactly.
+    """
+    if isinstance(data, pd.DataFrame) or not Path(data).is_dir():
+        return BatchPredictions(_scored(model, data))
+    files = batch_files(data)
+    backend = backend or BackendConfig()
+    if backend.backend == "local":
+        score: Callable[[str], pd.DataFrame] = functools.partial(_scored, model)
+    else:
+        folder = getattr(model, "path_", None)
+        if folder is None:
+            raise ConfigError("a Dask worker loads the model from its folder: save the model and load it first", param="backend")
+        score = functools.partial(_scored_by_saved, str(folder))
+    tables = run_partitions(score, [str(f) for f in files], backend, what="files of claims predictions")
+    return BatchPredictions(pd.concat(tables, ignore_index=True))
+
+
+def batch_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """The tables of a batch folder, by name (hidden files and other suffixes are not tables)."""
+    files = sorted(
+        p for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in BATCH_SUFFIXES
+    )
+    if not files:
+        raise DataValidationError(f"{folder}: no tables in the folder (expected {', '.join(BATCH_SUFFIXES)} files)")
+    return files
+
+
+def _scored(model: ClaimsModel, data: Table) -> pd.DataFrame:
     frame = load_claims(data, with_label=False)
-    return BatchPredictions(pd.concat([frame, label_table(model.predict_proba(frame))], axis=1))
+    return pd.concat([frame, label_table(model.predict_proba(frame))], axis=1)
+
+
+def _scored_by_saved(model_dir: str, path: str) -> pd.DataFrame:
+    """One file scored on a worker, by the model loaded there (the safe loader: no code runs)."""
+    from viewcast.io.registry import kinds_of, load_model
+
+    return _scored(load_model(model_dir, kind=kinds_of("claims")), path)
 
 
 def _source(data: Table) -> str:

@@ -15,6 +15,8 @@ from typing import Optional
 
 import typer
 
+from viewcast.cli.backend import backend_option, backend_options, scheduler_option, workers_option
+
 claims_app = typer.Typer(
     help="Classify video transcripts as claims or opinions (route claims to fact-checking).", no_args_is_help=True
 )
@@ -97,13 +99,24 @@ def evaluate_command(
 def predict_command(
     model_dir: Path = typer.Argument(..., help="model folder"),
     json_record: Optional[str] = typer.Option(None, "--json", help="one video (a JSON object) or a list of videos"),
-    input_path: Optional[Path] = typer.Option(None, "--input", help="batch of videos (.csv, .jsonl, .json, .parquet, .xlsx)"),
+    input_path: Optional[Path] = typer.Option(
+        None,
+        "--input",
+        help="batch of videos (.csv, .jsonl, .json, .parquet, .xlsx), or a folder of .csv/.parquet/.jsonl/.json files",
+    ),
     output: Optional[str] = typer.Option(None, "--output", help="where to write the batch predictions (.csv or .jsonl)"),
+    backend: str = backend_option(),
+    scheduler: Optional[str] = scheduler_option(),
+    workers: int = workers_option(),
 ) -> None:
-    """Label videos from raw fields; each prediction has a label and its probability."""
+    """Label videos from raw fields; each prediction has a label and its probability.
+
+    A folder given to --input is scored file by file (on Dask workers with --backend dask) and the
+    predictions are written in file-name order."""
     from viewcast.claims.data import parse_json
     from viewcast.claims.pipeline import predict_table
     from viewcast.claims.result import PREDICTION_SUFFIXES
+    from viewcast.compute import BackendConfig
     from viewcast.errors import ConfigError, DataValidationError
     from viewcast.io.jsonable import dumps
     from viewcast.io.outputs import check_output_file
@@ -113,6 +126,7 @@ def predict_command(
         raise ConfigError("give exactly one of --json or --input")
     if (input_path is None) != (output is None):
         raise ConfigError("--input and --output go together")
+    compute = BackendConfig.parse(backend_options(backend, scheduler, workers))
     if output is not None:
         check_output_file(output, param="output", suffixes=PREDICTION_SUFFIXES)
     model = load_model(model_dir, kind=kinds_of("claims"))
@@ -123,7 +137,7 @@ def predict_command(
             raise DataValidationError(exc.message, param="json") from None
         typer.echo(dumps(answer, indent=None))
         return
-    batch = predict_table(model, input_path)
+    batch = predict_table(model, input_path, compute)
     batch.save(output, param="output")
     counts = batch.label_counts()
     typer.echo(f"{len(batch.table):,} videos: {counts['claim']:,} claims, {counts['opinion']:,} opinions -> {output}")

@@ -12,6 +12,8 @@ from typing import Any, Optional
 
 import typer
 
+from viewcast.cli.backend import backend_option, backend_options, scheduler_option, workers_option
+
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "influencers_sample.csv"
 
 
@@ -90,11 +92,18 @@ def forecast_command(
     study_lstm: bool = typer.Option(False, "--study-lstm", help="Also train the study's LSTM for its train/test table."),
     views_per_server_day: float = typer.Option(5_000_000, help="Views one server handles per day at an even rate."),
     peak_factor: float = typer.Option(2.0, help="Busiest hour's rate over the day's average (at least 1)."),
-    headroom: float = typer.Option(0.2, help="Spare capacity fraction on top of the peak."),
+    headroom: float = typer.Option(
+        0.0, help="Explicit spare fraction on top of the planned fleet (the planning quantile already prices the risk)."
+    ),
     cost_per_server_day: float = typer.Option(48.0, help="Cost of one server for one day (USD)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads (default 1; VIEWCAST_TORCH_THREADS)."),
+    backend: str = backend_option(),
+    scheduler: Optional[str] = scheduler_option(),
+    workers: int = workers_option(),
 ) -> None:
-    """Forecast daily views with a per-series combination of models, 80/95% intervals and a capacity plan."""
+    """Forecast daily views with a per-series combination of models, 80/95% intervals and a capacity plan.
+
+    With --backend dask the per-series fits and backtests run on a Dask cluster (same numbers)."""
     from viewcast.forecasting.config import ForecastConfig
     from viewcast.forecasting.pipeline import run, run_saved
     from viewcast.io.registry import load_model as load
@@ -108,6 +117,7 @@ def forecast_command(
         "backtest_windows": backtest_windows,
         "study_lstm": study_lstm,
         "threads": threads,
+        **backend_options(backend, scheduler, workers),
         "capacity": {
             "views_per_server_day": views_per_server_day,
             "peak_factor": peak_factor,

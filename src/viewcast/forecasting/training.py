@@ -6,8 +6,9 @@ One pass over a panel (:func:`fit_forecast`):
    a single series), or the one model asked for, refused with a reason if the history is too
    short for it;
 2. the origins (:mod:`~viewcast.forecasting.evaluation.origins`);
-3. each statistical member fitted once per series on the cleaned history, in worker processes,
-   and forwarded from every origin's cleaned prefix and from the last day; each global member
+3. each statistical member fitted once per series on the cleaned history, in worker processes
+   (local ones, or a Dask cluster's with ``backend="dask"``: partitions of whole series), and
+   forwarded from every origin's cleaned prefix and from the last day; each global member
    trained once (LightGBM at the earliest backtest origin, the LSTM by the study's recipe) and
    run from every origin and from the last day;
 4. per-series weights from the backtest MAEs (:mod:`~viewcast.forecasting.evaluation.weights`);
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from viewcast.compute import PendingPartitions, interleaved_partitions, start_partitions
 from viewcast.errors import DataValidationError
 from viewcast.forecasting.combination import Combination
 from viewcast.forecasting.config import ForecastConfig
@@ -46,7 +48,14 @@ from viewcast.forecasting.models import (
 from viewcast.forecasting.models.base import GlobalMember
 from viewcast.forecasting.models.boosting import MIN_TRAINING_ROWS
 from viewcast.forecasting.models.lag_features import LOOKBACK
-from viewcast.forecasting.models.statistical import MIN_FIT_DAYS, StatisticalModels, jobs_for
+from viewcast.forecasting.models.statistical import (
+    MIN_FIT_DAYS,
+    PendingTasks,
+    SeriesTask,
+    StatisticalModels,
+    jobs_for,
+    run_series,
+)
 from viewcast.forecasting.panel import Panel
 
 NAIVE = "seasonal_naive"
@@ -54,6 +63,10 @@ NAIVE = "seasonal_naive"
 LARGE_PANEL_ORIGINS = 8
 #: Series listed one by one in the report (the rest are in weights.csv).
 LISTED_SERIES = 30
+#: Series per Dask partition: ~10-60 s of statistical fits each, few enough tasks for the scheduler
+#: at a million series (10,000), at least ``DASK_MIN_PARTITIONS`` so that every worker has work.
+DASK_PARTITION_SERIES = 100
+DASK_MIN_PARTITIONS = 16
 
 
 @dataclass
@@ -289,6 +302,45 @@ def _held_out_coverage(
     return {name: hits[name] / days if days else None for name in names}
 
 
+SeriesResult = tuple[np.ndarray, list[dict[str, Any] | None]]
+
+
+def fit_series_partition(tasks: list[SeriesTask]) -> list[SeriesResult]:
+    """One partition's series, fitted and forwarded on a Dask worker (the local pool's work)."""
+    return [run_series(task) for task in tasks]
+
+
+class DaskSeriesTasks:
+    """The statistical tasks on a Dask cluster, in partitions of whole series; collected in
+    series order, so :meth:`StatisticalModels.finish_fit` cannot tell them from the local pool's."""
+
+    def __init__(self, tasks: list[SeriesTask], config: ForecastConfig) -> None:
+        self.partitions = interleaved_partitions(len(tasks), DASK_PARTITION_SERIES, DASK_MIN_PARTITIONS)
+        self.pending: PendingPartitions[list[SeriesResult]] = start_partitions(
+            fit_series_partition, [[tasks[i] for i in part] for part in self.partitions], config, what="statistical models"
+        )
+
+    def cancel(self) -> None:
+        self.pending.cancel()
+
+    def results(self, progress: bool) -> list[SeriesResult]:
+        results: list[Any] = [None] * sum(map(len, self.partitions))
+        for part, partial in zip(self.partitions, self.pending.results(progress)):
+            for i, result in zip(part, partial):
+                results[i] = result
+        return results
+
+
+def start_statistical(
+    statistical: StatisticalModels, panel: Panel, starts: np.ndarray, steps: int, config: ForecastConfig
+) -> PendingTasks | DaskSeriesTasks:
+    """Start the per-series fits and forwards where ``config.backend`` says: local worker
+    processes (``VIEWCAST_JOBS``), or a Dask cluster."""
+    if config.backend == "local":
+        return statistical.start_fit(panel, starts, steps, jobs=jobs_for(int(panel.lengths.sum())))
+    return DaskSeriesTasks(statistical.start_fit(panel, starts, steps, jobs=1).tasks, config)
+
+
 @dataclass
 class MemberForecasts:
     """Every member fitted once, and its forecasts ``(series, origins + 1, steps)`` from every origin
@@ -322,12 +374,13 @@ def fit_members(
 ) -> MemberForecasts:
     """Fit every member once and forecast from every origin (``starts``: prefix lengths, 0 = none).
 
-    The statistical fits run in worker processes while the global members train in this one.
+    The statistical fits run in worker processes (local or Dask) while the global members train in
+    this one.
     """
     started = time.perf_counter()
     n_cal = len(plan.calendar)
     statistical = StatisticalModels(tuple(m for m in members if m in STATISTICAL and m != NAIVE))
-    pending = statistical.start_fit(panel, starts, plan.steps, jobs=jobs_for(int(panel.lengths.sum())))
+    pending = start_statistical(statistical, panel, starts, plan.steps, config)
     global_members: dict[str, GlobalMember] = {}
     global_forecasts: dict[str, np.ndarray] = {}
     reported: dict[str, np.ndarray] = {}

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from viewcast.compute import BackendConfig
 from viewcast.errors import DataValidationError
 from viewcast.io.outputs import output_folder
 from viewcast.io.tables import find_columns, numeric_column
@@ -301,12 +302,22 @@ class PreparedData:
         self.close()
 
 
-def prepare(data: str | os.PathLike[str] | pd.DataFrame, config: PrepareConfig | None = None) -> PreparedData:
-    """Validate and aggregate a MovieLens folder (or a ratings DataFrame); the result holds the tables until saved."""
+def prepare(
+    data: str | os.PathLike[str] | pd.DataFrame, config: PrepareConfig | None = None, backend: BackendConfig | None = None
+) -> PreparedData:
+    """Validate and aggregate a MovieLens folder (or a ratings DataFrame); the result holds the tables until saved.
+
+    A folder whose ratings are a ``ratings/`` folder of files is prepared file by file, on
+    ``backend`` (a Dask cluster, or here), and merged: :mod:`viewcast.popularity.partitioned`.
+    """
     config = config or PrepareConfig()
     movies = None
     if not isinstance(data, pd.DataFrame):
         folder = Path(data)
+        from viewcast.popularity.partitioned import is_partitioned, prepare_partitioned
+
+        if is_partitioned(folder):
+            return prepare_partitioned(folder, config, backend)
         if not folder.is_dir():
             what = "is a file" if folder.exists() else "not found"
             raise DataValidationError(

@@ -7,17 +7,9 @@ import os
 
 import pytest
 
-from viewcast.compute import BackendConfig, BackendError, run_partitions
+from viewcast.compute import BackendConfig, BackendError, interleaved_partitions, run_partitions, start_partitions
 from viewcast.errors import DataValidationError
 from viewcast.io.tables import read_table
-
-
-@pytest.fixture(scope="module")
-def dask_config():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        yield BackendConfig(backend="dask", scheduler=cluster.scheduler_address)
 
 
 def test_dask_gives_the_local_results_in_order(dask_config):
@@ -36,8 +28,22 @@ def test_a_dying_worker_is_one_clear_error(dask_config):
     assert "\n" not in str(info.value)
 
 
-def test_an_unreachable_scheduler_is_one_clear_error():
+def test_an_unreachable_scheduler_is_one_clear_error(quick_refusal):
     config = BackendConfig(backend="dask", scheduler="tcp://127.0.0.1:9")
     with pytest.raises(BackendError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9") as info:
         run_partitions(math.sqrt, [1.0], config)
     assert info.value.param == "scheduler"
+
+
+def test_started_partitions_run_while_the_caller_works_and_come_back_in_order(dask_config):
+    pending = start_partitions(math.sqrt, [9.0, 16.0, 25.0], dask_config)
+    assert sum(range(1000)) == 499500  # the caller's own work, meanwhile
+    assert pending.results(progress=False) == [3.0, 4.0, 5.0]
+
+
+@pytest.mark.parametrize(("count", "size", "at_least"), [(10, 3, 1), (12, 100, 16), (1000, 100, 16), (1, 5, 4), (0, 5, 2)])
+def test_interleaved_partitions_hold_every_item_once(count, size, at_least):
+    partitions = interleaved_partitions(count, size, at_least)
+    assert sorted(i for p in partitions for i in p) == list(range(count))
+    assert all(partitions) and len(partitions) == min(count, max(at_least, -(-count // size)))
+    assert max(map(len, partitions), default=0) - min(map(len, partitions), default=0) <= 1
