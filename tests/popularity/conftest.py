@@ -15,7 +15,7 @@ START = 1_300_000_000  # 2011-03-13
 #: Settings that train in about a second on the small logs below.
 FAST = {
     "window": 3, "hidden": 6, "group_size": 16, "groups_per_slot": 2, "max_epochs": 2, "patience": 2,
-    "batch_size": 8, "cache_sizes": [0.05, 0.2], "policies": ["lru", "lfu", "belady"], "progress": False,
+    "batch_size": 8, "cache_sizes": [0.05, 0.2], "policies": ["lru", "lfu", "belady", "belady_bypass"], "progress": False,
 }  # fmt: skip
 
 

@@ -214,6 +214,8 @@ CASES: dict[str, tuple[Callable[[Workspace], list], str]] = {
     "train cache size 0": (lambda ws: _train(ws, "--cache-sizes", "0,0.1"), r"--cache-sizes: .*fractions of the catalogue"),
     "train cache size text": (lambda ws: _train(ws, "--cache-sizes", "0.1,big"), r"--cache-sizes: item 2: "),
     "train policy": (lambda ws: _train(ws, "--policies", "lru,fifo"), r"--policies: item 2: "),
+    "train learned window": (lambda ws: _train(ws, "--learned-windows", "0,1.5"), r"--learned-windows: "),
+    "train learned beta": (lambda ws: _train(ws, "--learned-betas", "x"), r"--learned-betas: item 1: "),
     "train too few slots": (
         lambda ws: _train(ws, prepared=_prepared_of(ws, HEADER + "1,1,4,10\n1,2,4,86400\n1,1,4,172800\n")),
         r"too few for a train/validation/test split",

@@ -243,3 +243,22 @@ def test_prepare_cli_writes_parquet_and_meta(tmp_path, run_cli, hand_made):
     assert len(pd.read_parquet(tmp_path / "p" / "counts.parquet")) == 6
     assert len(pd.read_parquet(tmp_path / "p" / "movies.parquet")) == 3
     assert Path(tmp_path / "p" / MARKER).is_file()
+
+
+def test_flash_crowd_ratings_put_half_the_requests_in_short_crowds():
+    from viewcast.synth.ratings import flash_crowd_ratings
+
+    frame = flash_crowd_ratings(rows=20_000, movies=300, seed=1, bursts=200, weeks=10)
+    assert len(frame) == 20_000 and frame["movieId"].between(1, 300).all()
+    start = 1_420_416_000
+    assert frame["timestamp"].between(start, start + 10 * 7 * 86_400).all()
+
+    def within_an_hour(part):
+        gap = part.sort_values("timestamp").groupby("movieId")["timestamp"].diff().dropna()
+        return (gap < 3_600).mean()
+
+    assert within_an_hour(frame.iloc[10_000:]) > 0.9 and within_an_hour(frame.iloc[:10_000]) < 0.3  # crowds vs background
+    assert within_an_hour(frame) > 0.45
+    assert flash_crowd_ratings(rows=1_000, movies=50, seed=1, bursts=10).equals(
+        flash_crowd_ratings(rows=1_000, movies=50, seed=1, bursts=10)
+    )

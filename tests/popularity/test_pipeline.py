@@ -24,13 +24,19 @@ def test_result_holds_metrics_replay_and_a_serving_model(trained):
     replay = payload["replay"]
     assert replay["catalogue"] == trained.model.items.size and replay["measured_requests"] > 0
     policies = {row["policy"] for row in replay["rows"]}
-    assert policies == {"lru", "lfu", "belady", "learned"}
+    assert policies == {"lru", "lfu", "belady", "belady_bypass", "learned", "decayed_score"}
     for fraction in (0.05, 0.2):
         rows = {row["policy"]: row for row in replay["rows"] if row["size_fraction"] == fraction}
-        assert all(0 <= row["hit_ratio"] <= rows["belady"]["hit_ratio"] for row in rows.values())  # Belady is the ceiling
+        assert all(0 <= row["hit_ratio"] <= rows["belady_bypass"]["hit_ratio"] for row in rows.values())  # the ceiling
+        assert rows["lru"]["hit_ratio"] <= rows["belady"]["hit_ratio"]
+        for name in ("learned", "decayed_score"):  # chosen on validation from the whole grid
+            assert rows[name]["settings_tried"] == 15 and rows[name]["beta"] in (0.0, 0.01, 0.1, 1.0, 10.0)
+            assert rows[name]["requests"] == rows["lru"]["requests"] == replay["measured_requests"]
     table = trained.replay_table()
     assert list(table.columns) == [0.05, 0.2] and table.loc["lru", 0.05] <= table.loc["lru", 0.2]
     assert trained.model.predict({"top": 3})["candidates"] == trained.model.items.size
+    cache = trained.model.metrics["learned_cache"]  # saved with the model: how to run its cache
+    assert [c["size_fraction"] for c in cache] == [0.05, 0.2] and all(c["beta"] in (0.0, 0.01, 0.1, 1.0, 10.0) for c in cache)
 
 
 def test_saved_folder_has_every_output_and_the_report_shows_the_replay(trained_folder):
@@ -44,6 +50,7 @@ def test_saved_folder_has_every_output_and_the_report_shows_the_replay(trained_f
     assert (
         "Replay through cache policies" in report and LABELS["learned"] in report and report.count("data:image/png;base64,") == 4
     )
+    assert "The learned cache is at or above the best non-learning policy at" in report and LABELS["belady_bypass"] in report
     predictions = pd.read_parquet(trained_folder / "predictions.parquet")
     assert {"slot", "movieId", "count", "share", "predicted", "baseline_lfu_decayed"} <= set(predictions.columns)
     assert viewcast.load_model(trained_folder / "model").KIND == "popularity"
@@ -62,6 +69,25 @@ def test_runs_from_a_folder_a_dataframe_and_a_prepared_folder_agree(ratings_fold
     assert caught.value.param == "slot"
 
 
+def test_the_replay_trace_is_removed_even_when_the_run_fails(prepared_folder, fast, tmp_path, monkeypatch):
+    import tempfile
+
+    from viewcast.popularity import pipeline
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("replay failed")
+
+    monkeypatch.setattr(pipeline, "fit_network", failing)
+    with pytest.raises(RuntimeError, match="replay failed"):
+        viewcast.popularity(prepared_folder, **fast)
+    monkeypatch.setattr(pipeline, "replay_policies", failing)
+    with pytest.raises(RuntimeError, match="replay failed"):
+        viewcast.popularity(prepared_folder, **fast)
+    assert not list(tmp_path.glob("viewcast-replay-*"))
+
+
 def test_options_are_validated_and_name_their_parameter():
     for options, param in [
         ({"window": 0}, "window"),
@@ -70,6 +96,8 @@ def test_options_are_validated_and_name_their_parameter():
         ({"memory_limit": "2GB'; SELECT 1"}, "memory_limit"),
         ({"cell": "transformer"}, "cell"),
         ({"windoww": 3}, "windoww"),
+        ({"learned_betas": [0.1, -1]}, "learned_betas"),
+        ({"learned_windows": [1.0]}, "learned_windows"),
     ]:
         with pytest.raises(ConfigError) as caught:
             PopularityConfig.parse(options)
@@ -88,7 +116,8 @@ def test_prepare_train_predict_on_the_command_line(tmp_path, run_cli, ratings_fo
     code, out, err = run_cli(
         "popularity", "train", "--prepared", tmp_path / "p", "--out", tmp_path / "t", "--cell", "cnn_lstm", "--hidden", "6",
         "--window", "3", "--max-epochs", "1", "--loss", "mae", "--optimizer", "rmsprop", "--windows", "records",
-        "--group-size", "16", "--policies", "lru,arc", "--cache-sizes", "0.1",
+        "--group-size", "16", "--policies", "lru,arc", "--cache-sizes", "0.1", "--learned-betas", "1,0",
+        "--learned-windows", "0",
     )  # fmt: skip
     assert code == 0, err
     assert "replay: hit ratio" in out and "ARC" in out and "learned" in out
@@ -98,7 +127,8 @@ def test_prepare_train_predict_on_the_command_line(tmp_path, run_cli, ratings_fo
         and metrics["config"]["loss"] == "mae"
         and metrics["config"]["optimizer"] == "rmsprop"
     )
-    assert {row["policy"] for row in metrics["replay"]["rows"]} == {"lru", "arc", "learned"}
+    assert {row["policy"] for row in metrics["replay"]["rows"]} == {"lru", "arc", "learned", "decayed_score"}
+    assert {row["settings_tried"] for row in metrics["replay"]["rows"] if row["policy"] == "learned"} == {2}
     code, out, err = run_cli(
         "popularity", "predict", "--model", tmp_path / "t" / "model", "--top", "4", "--out", tmp_path / "a.json"
     )
@@ -138,3 +168,16 @@ def test_tiny_sweep_end_to_end(tmp_path, run_cli, prepared_folder):
     runs = json.loads((tmp_path / "s" / "runs.json").read_text())
     assert len(runs["runs"]) == 4 and runs["best_run"] == int(results["run"].iloc[0])
     assert (tmp_path / "s" / "best" / "model" / "weights.safetensors").is_file()
+
+
+def test_predict_from_the_saved_fixture_model_on_the_command_line(tmp_path, run_cli):
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "popularity_model_v2"  # in every clone
+    code, out, err = run_cli("popularity", "predict", "--model", fixture, "--top", "3", "--out", tmp_path / "a.json")
+    assert code == 0, err
+    answer = json.loads((tmp_path / "a.json").read_text())
+    model = viewcast.load_model(fixture)
+    assert answer["slot"] == model.origin + model.state.t and [i["rank"] for i in answer["items"]] == [1, 2, 3]
+    shares = [i["share"] for i in answer["items"]]
+    assert shares == sorted(shares, reverse=True) and answer == model.predict({"top": 3})

@@ -11,6 +11,8 @@ from typing import Any, Optional
 
 import typer
 
+from viewcast.cli.backend import backend_option, backend_options, scheduler_option, workers_option
+
 popularity_app = typer.Typer(
     help="Content popularity on MovieLens-format request logs: prepare, train, sweep, predict.",
     no_args_is_help=True,
@@ -77,22 +79,34 @@ def _replay_table(replay: dict | None):
 
 @popularity_app.command("prepare")
 def prepare_command(
-    data: Path = typer.Option(..., "--data", help="MovieLens folder with movies.csv and ratings.csv."),
+    data: Path = typer.Option(
+        ...,
+        "--data",
+        help="MovieLens folder with movies.csv and ratings.csv, or with a ratings/ folder of CSV/Parquet files "
+        "(one partition each; see --backend).",
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for counts, windows, movies, requests (Parquet) and meta.json."),
     slot: Optional[str] = typer.Option(None, "--slot", help="hourly, daily (default), weekly, monthly or yearly (UTC)."),
     window: Optional[int] = typer.Option(None, "--window", help="Previous steps in each of the study's windows (10)."),
     windows: Optional[str] = typer.Option(None, "--windows", help="records (default: the study's) or slots (zeros included)."),
     memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="DuckDB memory cap, e.g. 2GB (it spills beyond)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="DuckDB threads (2)."),
+    backend: str = backend_option(),
+    scheduler: Optional[str] = scheduler_option(),
+    workers: int = workers_option(),
 ) -> None:
-    """Aggregate ratings into per-slot request counts and shares, and build the study's windows (DuckDB)."""
+    """Aggregate ratings into per-slot request counts and shares, and build the study's windows (DuckDB).
+
+    A ratings/ folder is counted file by file (on Dask workers with --backend dask) and merged."""
+    from viewcast.compute import BackendConfig
     from viewcast.io.outputs import check_output_folder
     from viewcast.popularity.config import PrepareConfig
     from viewcast.popularity.data import prepare
 
     check_output_folder(out)
     config = _parse(PrepareConfig, slot=slot, window=window, windows=windows, memory_limit=memory_limit, threads=threads)
-    with prepare(data, config) as prepared:
+    compute = BackendConfig.parse(backend_options(backend, scheduler, workers))
+    with prepare(data, config, compute) as prepared:
         prepared.save(out)
     meta = prepared.meta
     _console().print(
@@ -130,7 +144,9 @@ def train_command(
     test_fraction: Optional[float] = typer.Option(None, "--test-fraction", help="Share of slots for the test (0.15)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of sampling and training (0)."),
     policies: Optional[str] = typer.Option(
-        None, "--policies", help="Cache policies replayed, comma-separated (all: lru,lfu,arc,s3fifo,wtinylfu,sieve,belady)."
+        None,
+        "--policies",
+        help="Cache policies replayed, comma-separated (all: lru,lfu,arc,s3fifo,wtinylfu,sieve,belady,belady_bypass).",
     ),
     cache_sizes: Optional[str] = typer.Option(
         None, "--cache-sizes", help="Cache sizes as fractions of the catalogue, comma-separated (0.001,0.005,0.01,0.05,0.1)."
@@ -139,7 +155,15 @@ def train_command(
         None, "--replay/--no-replay", help="Replay the test period through cache policies (on)."
     ),
     learned_policy: Optional[bool] = typer.Option(
-        None, "--learned-policy/--no-learned-policy", help="Replay the model-driven policy too (on)."
+        None,
+        "--learned-policy/--no-learned-policy",
+        help="Replay the cache driven by the model's predictions, and its non-learned twin (on).",
+    ),
+    learned_betas: Optional[str] = typer.Option(
+        None, "--learned-betas", help="Weights of within-slot counts tried per size, comma-separated (0,0.01,0.1,1,10)."
+    ),
+    learned_windows: Optional[str] = typer.Option(
+        None, "--learned-windows", help="LRU window shares tried per size, comma-separated (0,0.1,0.5)."
     ),
 ) -> None:
     """Train one recurrent scorer; judge it, the baselines and the oracle on the test slots, and replay the caches."""
@@ -155,6 +179,7 @@ def train_command(
         optimizer=optimizer, loss=loss, max_epochs=max_epochs, patience=patience, max_batches_per_epoch=max_batches_per_epoch,
         val_fraction=val_fraction, test_fraction=test_fraction, seed=seed, policies=_split(policies),
         cache_sizes=_split(cache_sizes), replay=replay, learned_policy=learned_policy,
+        learned_betas=_split(learned_betas), learned_windows=_split(learned_windows),
     )  # fmt: skip
     read_prepared(prepared)  # an incomplete folder is refused before training
     result = run(prepared, config)

@@ -21,14 +21,17 @@ Windows = Literal["slots", "records"]
 Cell = Literal["lstm", "gru", "rnn", "cnn_lstm"]
 Loss = Literal["mse", "rmse", "mae", "huber", "cross_entropy"]
 Optimizer = Literal["adam", "sgd", "rmsprop"]
-Policy = Literal["lru", "lfu", "arc", "s3fifo", "wtinylfu", "sieve", "belady"]
+Policy = Literal["lru", "lfu", "arc", "s3fifo", "wtinylfu", "sieve", "belady", "belady_bypass"]
 
 SLOTS: tuple[str, ...] = ("hourly", "daily", "weekly", "monthly", "yearly")
 CELLS: tuple[str, ...] = ("lstm", "gru", "rnn", "cnn_lstm")
 LOSSES: tuple[str, ...] = ("mse", "rmse", "mae", "huber", "cross_entropy")
-POLICIES: tuple[str, ...] = ("lru", "lfu", "arc", "s3fifo", "wtinylfu", "sieve", "belady")
+POLICIES: tuple[str, ...] = ("lru", "lfu", "arc", "s3fifo", "wtinylfu", "sieve", "belady", "belady_bypass")
 #: Cache sizes of issue 12, as fractions of the catalogue (items requested anywhere in the log).
 CACHE_SIZES = (0.001, 0.005, 0.01, 0.05, 0.1)
+#: The learned cache's settings tried per cache size on validation (viewcast.popularity.learned_policy).
+LEARNED_BETAS = (0.0, 0.01, 0.1, 1.0, 10.0)
+LEARNED_WINDOWS = (0.0, 0.1, 0.5)
 _MEMORY = r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$"
 
 
@@ -76,7 +79,19 @@ class PopularityConfig(Config):
     replay: bool = Field(True, description="replay the test period through cache policies")
     policies: list[Policy] = Field(default_factory=lambda: list(POLICIES), min_length=1)
     cache_sizes: list[float] = Field(default_factory=lambda: list(CACHE_SIZES), min_length=1, max_length=20)
-    learned_policy: bool = Field(True, description="also replay the model-driven eviction policy")
+    learned_policy: bool = Field(True, description="also replay the cache driven by the model's predictions")
+    learned_betas: list[float] = Field(
+        default_factory=lambda: list(LEARNED_BETAS),
+        min_length=1,
+        max_length=20,
+        description="weights of within-slot counts tried per cache size on validation (learned policy)",
+    )
+    learned_windows: list[float] = Field(
+        default_factory=lambda: list(LEARNED_WINDOWS),
+        min_length=1,
+        max_length=10,
+        description="LRU window shares of the cache tried per cache size on validation (learned policy)",
+    )
     progress: bool = Field(True, description="progress bars (shown only where someone watches)")
 
     @field_validator("loss", mode="before")
@@ -90,6 +105,14 @@ class PopularityConfig(Config):
         if any(not (0 < size <= 1) for size in sizes):
             raise ValueError("cache sizes are fractions of the catalogue: each must be above 0 and at most 1")
         return sorted(set(sizes))
+
+    @field_validator("learned_betas", "learned_windows")
+    @classmethod
+    def _grid(cls, values: list[float], info: Any) -> list[float]:
+        upper = 1e6 if info.field_name == "learned_betas" else 1.0
+        if any(not (0 <= value < upper) for value in values):
+            raise ValueError(f"each must be at least 0 and below {upper:g}")
+        return sorted(set(values))
 
     @field_validator("policies")
     @classmethod

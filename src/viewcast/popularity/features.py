@@ -80,13 +80,15 @@ class SlotLog:
                 f"the log spans {n_slots:,} slots (more than {MAX_SLOTS:,}); use longer slots", param="slot"
             )
         slot_index = (slot_ids - origin).astype(np.int32)
-        ids, inverse = np.unique(item_ids, return_inverse=True)
+        # np.unique(return_inverse=True) holds five entry-sized int64 arrays at once; this holds two
+        ids = np.unique(item_ids)
+        inverse = np.searchsorted(ids, item_ids).astype(np.int32)
         first_seen = np.full(ids.size, np.iinfo(np.int32).max, dtype=np.int32)
         np.minimum.at(first_seen, inverse, slot_index)
         by_first = np.lexsort((ids, first_seen))  # item index -> position in ids
         rank = np.empty(ids.size, dtype=np.int32)
         rank[by_first] = np.arange(ids.size, dtype=np.int32)
-        item = rank[inverse.ravel()]
+        item = rank[inverse]
         del inverse
         counts = np.asarray(counts, dtype=np.float64)
         if np.any(np.diff(slot_index) < 0):

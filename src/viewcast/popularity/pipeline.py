@@ -6,10 +6,11 @@
 3. One network is trained (early stopping on validation hit@50, streamed).
 4. One pass from the validation period to the end of the log scores every candidate of every
    validation and test slot: metrics of the model, the baselines and the oracle; the test slots'
-   predictions; the learned cache policy fed with each slot's predicted popularity; and the
-   feature state after the last slot, which the model keeps to serve the next one.
-5. The validation and test requests, in time order, replay through libCacheSim's policies
-   (validation warms the caches up; test is measured).
+   predictions; the learned cache fed with each slot's predicted popularity (and the same cache
+   fed with decayed counts, the non-learned ablation); and the feature state after the last slot,
+   which the model keeps to serve the next one.
+5. The validation and test requests, in time order, replay through libCacheSim's policies and
+   the offline optimum (validation warms the caches up; test is measured).
 
 Pure: nothing is printed and nothing is written except temporary files (DuckDB's spill folder,
 the replay trace) that are removed before returning.
@@ -28,11 +29,12 @@ import pandas as pd
 
 from viewcast.popularity.config import PopularityConfig
 from viewcast.popularity.data import PreparedData, PreparedFolder, open_log
-from viewcast.popularity.evaluation import SELECTION_METRIC, Evaluation, prediction_rows, score_rows
-from viewcast.popularity.features import FeatureState, LogPass, SlotLog
+from viewcast.popularity.evaluation import SELECTION_METRIC, Evaluation, ScoredRows, prediction_rows, score_rows
+from viewcast.popularity.features import DECAYED_LFU_HALF_LIFE, FeatureState, LogPass, SlotLog
+from viewcast.popularity.learned_policy import LearnedReplay, decayed_rate, expected_totals
 from viewcast.popularity.model import NetworkSettings, PopularityModel
 from viewcast.popularity.network import PopularityNet
-from viewcast.popularity.replay import RequestStream, SlotReplay, Trace, replay_policies
+from viewcast.popularity.replay import RequestStream, Trace, replay_policies
 from viewcast.popularity.result import PopularityResult
 from viewcast.popularity.slots import slot_of
 from viewcast.popularity.training import Fitted, Split, TrainingData, fit_network, training_data
@@ -70,17 +72,24 @@ class Replay:
         self.stream = request_stream(source, log, split)
         self.catalogue = log.n_items
         self.trace = Trace(self.stream)
-        self.standard = replay_policies(self.trace, config.policies, config.cache_sizes, self.catalogue)
+        try:
+            self.standard = replay_policies(self.trace, config.policies, config.cache_sizes, self.catalogue)
+        except BaseException:
+            self.trace.close()
+            raise
 
-    def learned(self, config: PopularityConfig) -> SlotReplay | None:
-        return SlotReplay(self.trace, config.cache_sizes, self.catalogue) if config.learned_policy else None
+    def learned(self, config: PopularityConfig) -> LearnedReplay | None:
+        if not config.learned_policy:
+            return None
+        return LearnedReplay(self.stream, config.cache_sizes, self.catalogue, config.learned_betas, config.learned_windows)
 
-    def summary(self, learned: SlotReplay | None) -> dict[str, Any]:
+    def summary(self, learned: LearnedReplay | None) -> dict[str, Any]:
         return {
             "catalogue": self.catalogue,
             "warmup_requests": self.stream.warmup,
             "measured_requests": self.stream.measured,
             "rows": self.standard + (learned.rows() if learned is not None else []),
+            "learned_choice": "beta and window per cache size on the second half of the validation period",
         }
 
     def close(self) -> None:
@@ -108,7 +117,7 @@ class Judged:
 
 
 def final_pass(
-    net: PopularityNet, config: PopularityConfig, log: SlotLog, training: TrainingData, learned: SlotReplay | None
+    net: PopularityNet, config: PopularityConfig, log: SlotLog, training: TrainingData, learned: LearnedReplay | None
 ) -> Judged:
     """Score every validation and test slot once; feed metrics, predictions and the learned cache; keep the end state."""
     split = training.split
@@ -117,6 +126,7 @@ def final_pass(
     validation, test = Evaluation(), Evaluation()
     predictions: list[dict[str, np.ndarray]] = []
     log_pass = LogPass(log, training.validation_state, log.n_slots)
+    expected = expected_totals(log.totals)
     for block in log_pass:
         rows = np.flatnonzero(wanted[block.a : block.a + block.n_rows])
         if rows.size:
@@ -128,14 +138,26 @@ def final_pass(
                 test.add(scored.subset(in_test))
                 predictions.append(prediction_rows(scored.subset(in_test), log.items, log.origin))
             if learned is not None:
-                scores = np.full(log.n_items, -np.inf)
-                for slot, row_scores in zip(scored.slots, scored.scores):
-                    scores[: row_scores.size] = row_scores
-                    learned.slot(int(slot), scores)
-    frame = (
-        pd.DataFrame({k: np.concatenate([p[k] for p in predictions]) for k in predictions[0]}) if predictions else pd.DataFrame()
-    )
-    return Judged(validation.result(), test.result(), frame, log_pass.state)
+                feed_learned(learned, scored, expected, log.n_items)
+    return Judged(validation.result(), test.result(), prediction_frame(predictions), log_pass.state)
+
+
+def prediction_frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """One frame of the blocks' prediction columns, a column at a time (each part freed once joined; no second copy)."""
+    if not parts:
+        return pd.DataFrame()
+    return pd.DataFrame({k: np.concatenate([p.pop(k) for p in parts]) for k in list(parts[0])}, copy=False)
+
+
+def feed_learned(learned: LearnedReplay, scored: ScoredRows, expected: np.ndarray, n_items: int) -> None:
+    """Each scored slot's expected requests per item: the model's shares x the expected slot total, and decayed counts."""
+    decayed = scored.baselines["lfu_decayed"][0]
+    m = scored.shares.shape[1]
+    for row, slot in enumerate(scored.slots.tolist()):
+        mu = {"learned": np.zeros(n_items), "decayed_score": np.zeros(n_items)}
+        mu["learned"][:m] = scored.shares[row] * expected[slot]
+        mu["decayed_score"][:m] = decayed_rate(decayed[row], DECAYED_LFU_HALF_LIFE)
+        learned.slot(slot, mu)
 
 
 def judge(
@@ -160,6 +182,12 @@ def judge(
         "split": training.split.sizes(),
     }
     settings = NetworkSettings.parse(config.model_dump(include=set(NetworkSettings.model_fields)))
+    replayed = replay.summary(learned) if replay is not None else None
+    cache = [  # how to run the learned cache with this model's predictions, per size (chosen on validation)
+        {k: row[k] for k in ("size_fraction", "size_items", "beta", "window", "hit_ratio")}
+        for row in (replayed or {}).get("rows", [])
+        if row["policy"] == "learned"
+    ]
     model = PopularityModel(
         fitted.net,
         settings,
@@ -168,13 +196,13 @@ def judge(
         items=log.items,
         state=judged.state,
         training=config.model_dump(),
-        metrics={"test": judged.test["model"], "validation": judged.validation["model"]},
+        metrics={"test": judged.test["model"], "validation": judged.validation["model"], "learned_cache": cache},
     )
     return PopularityResult(
         config=config,
         data={**source.meta, "items": log.n_items, "slots": log.n_slots},
         metrics=metrics,
-        replay=replay.summary(learned) if replay is not None else None,
+        replay=replayed,
         predictions=judged.predictions,
         history=fitted.history,
         model=model,

@@ -6,13 +6,12 @@ measured. Objects have unit size and cache sizes are fractions of the catalogue 
 requested anywhere in the log), at least one item. The stream goes to libCacheSim as an
 ``oracleGeneral`` trace (written with numpy into a temporary file), so each policy replays in C
 at millions of requests per second; the next-access times in that format are what Belady's
-clairvoyant policy needs (the ceiling), the other policies ignore them.
+clairvoyant policy needs, the other policies ignore them. libCacheSim's Belady always admits
+the missed object, so it is no ceiling for a policy that may refuse admission (the learned one
+does); :func:`belady_bypass_hits` is the offline optimum with bypass, the true ceiling.
 
-A learned policy plugs into the same replay as a :class:`SlotPolicy`: a libCacheSim cache whose
-decisions use the model's prediction for the slot being replayed, handed over at every slot
-boundary (predictions for slot ``t`` come from slots before ``t`` only). The first one,
-:class:`PredictedEviction`, evicts the cached item with the lowest predicted next-slot
-popularity, least recently used first among equals.
+The learned policy replays the same stream with the same warm-up in
+:mod:`viewcast.popularity.learned_policy`.
 
 Small caches and libCacheSim: S3-FIFO's small queue (10 % of the cache) and W-TinyLFU's window
 (1 %) round to zero items in small caches, where libCacheSim then misses every request or stops
@@ -28,10 +27,10 @@ import math
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -44,8 +43,10 @@ LABELS = {
     "s3fifo": "S3-FIFO",
     "wtinylfu": "W-TinyLFU",
     "sieve": "SIEVE",
-    "belady": "Belady (ceiling)",
+    "belady": "Belady (libCacheSim; always admits)",
+    "belady_bypass": "Belady with bypass (ceiling)",
     "learned": "learned (predicted popularity)",
+    "decayed_score": "decayed-count score (same cache, not learned)",
 }
 #: Smallest cache (items) each policy works at in libCacheSim 0.3.5 (see the module docstring).
 MINIMUM_ITEMS = {"s3fifo": 3, "wtinylfu": 2}
@@ -131,7 +132,9 @@ class Trace:
         self.close()
 
 
-def _row(policy: str, fraction: float, items: int, hits: int | None, stream: RequestStream, seconds: float) -> dict[str, Any]:
+def result_row(
+    policy: str, fraction: float, items: int, hits: int | None, stream: RequestStream, seconds: float
+) -> dict[str, Any]:
     replayed = stream.item.size
     return {
         "policy": policy,
@@ -153,122 +156,51 @@ def replay_policies(trace: Trace, policies: Sequence[str], fractions: Sequence[f
         for fraction in fractions:
             items = cache_items(fraction, catalogue)
             if items < MINIMUM_ITEMS.get(policy, 1):
-                rows.append(_row(policy, fraction, items, None, stream, 0.0))
+                rows.append(result_row(policy, fraction, items, None, stream, 0.0))
+                continue
+            if policy == "belady_bypass":
+                started = time.perf_counter()
+                hits = belady_bypass_hits(stream, items)
+                rows.append(result_row(policy, fraction, items, hits, stream, time.perf_counter() - started))
                 continue
             cache = _standard_cache(policy, items, trace.hashpower)
             started = time.perf_counter()
             trace.replay(cache, 0, stream.warmup)
             hits = trace.replay(cache, stream.warmup, stream.measured)
-            rows.append(_row(policy, fraction, items, hits, stream, time.perf_counter() - started))
+            rows.append(result_row(policy, fraction, items, hits, stream, time.perf_counter() - started))
     return rows
 
 
-class SlotPolicy(Protocol):
-    """A cache whose decisions use a per-slot prediction: how a learned policy joins the replay.
+def belady_bypass_hits(stream: RequestStream, items: int) -> int:
+    """Hits of the offline optimum for a cache that may refuse admission, over the measured requests.
 
-    ``cache`` is a libCacheSim cache (usually a ``PluginCache``); ``start_slot`` receives, before
-    each slot's requests are replayed, one score per item index (higher = more popular next;
-    ``-inf`` for items the model cannot score yet).
+    On a miss with a full cache, the object requested farthest in the future leaves — possibly
+    the missed one itself, which is then not admitted. libCacheSim's Belady always admits, so a
+    policy with admission control (the learned one) can beat it on tiny caches; this cannot be beaten.
     """
-
-    cache: Any
-
-    def start_slot(self, scores: list[float]) -> None: ...
-
-
-class PredictedEviction:
-    """Evict the cached item with the lowest predicted popularity for this slot; ties: least recently used.
-
-    A heap of (score, last use, object) finds the victim in O(log n); entries go stale when an
-    item is used again (lazy deletion) and the heap is rebuilt once per slot, when the scores change.
-    """
-
-    name = "learned"
-
-    def __init__(self, items: int, hashpower: int) -> None:
-        import libcachesim as lcs
-
-        self.score: list[float] = []
-        self.last_use: dict[int, int] = {}
-        self.heap: list[tuple[float, int, int]] = []
-        self.tick = 0
-        self.stale = True
-        self.cache = lcs.PluginCache(
-            items,
-            cache_init_hook=lambda params: self,
-            cache_hit_hook=self._use,
-            cache_miss_hook=self._use,
-            cache_eviction_hook=self._evict,
-            cache_remove_hook=self._remove,
-            cache_free_hook=lambda data: None,
-            cache_name="learned",
-            hashpower=hashpower,
-        )
-
-    def start_slot(self, scores: list[float]) -> None:
-        self.score = scores
-        self.stale = True
-
-    def _score(self, obj: int) -> float:
-        index = obj - 1
-        return self.score[index] if 0 <= index < len(self.score) else -math.inf
-
-    def _use(self, data: Any, request: Any) -> None:
-        obj = request.obj_id
-        self.tick += 1
-        self.last_use[obj] = self.tick
-        if not self.stale:
-            heapq.heappush(self.heap, (self._score(obj), self.tick, obj))
-
-    def _evict(self, data: Any, request: Any) -> int:
-        if self.stale:
-            self.heap = [(self._score(obj), tick, obj) for obj, tick in self.last_use.items()]
-            heapq.heapify(self.heap)
-            self.stale = False
-        while True:
-            _, tick, obj = heapq.heappop(self.heap)
-            if self.last_use.get(obj) == tick:
-                del self.last_use[obj]
-                return obj
-
-    def _remove(self, data: Any, obj: int) -> None:
-        self.last_use.pop(obj, None)
-
-
-#: Learned policies by name: ``(cache items, hashpower) -> SlotPolicy``.
-LEARNED_POLICIES: dict[str, Callable[[int, int], SlotPolicy]] = {"learned": PredictedEviction}
-
-
-class SlotReplay:
-    """Replays a trace slot by slot through one score-driven cache per size."""
-
-    def __init__(self, trace: Trace, fractions: Sequence[float], catalogue: int, policy: str = "learned") -> None:
-        self.trace, self.policy, self.fractions = trace, policy, list(fractions)
-        self.items = [cache_items(f, catalogue) for f in self.fractions]
-        self.caches = [LEARNED_POLICIES[policy](items, trace.hashpower) for items in self.items]
-        self.hits = [0] * len(self.caches)
-        self.seconds = [0.0] * len(self.caches)
-        slots = trace.stream.slot
-        self._starts = lambda slot: (int(np.searchsorted(slots, slot, "left")), int(np.searchsorted(slots, slot, "right")))
-
-    def slot(self, slot: int, scores: np.ndarray) -> None:
-        """Replay slot ``slot``'s requests with the given per-item scores."""
-        start, end = self._starts(slot)
-        if end == start:
-            return
-        values = scores.tolist()
-        warmup = self.trace.stream.warmup
-        for i, policy in enumerate(self.caches):
-            policy.start_slot(values)
-            started = time.perf_counter()
-            hits = self.trace.replay(policy.cache, start, end - start)
-            self.seconds[i] += time.perf_counter() - started
-            if start >= warmup:  # periods are whole slots: a slot is warm-up or measured
-                self.hits[i] += hits
-
-    def rows(self) -> list[dict[str, Any]]:
-        stream = self.trace.stream
-        return [
-            _row(self.policy, fraction, items, hits, stream, seconds)
-            for fraction, items, hits, seconds in zip(self.fractions, self.items, self.hits, self.seconds)
-        ]
+    following = next_access(stream.item)
+    never = np.iinfo(np.int64).max
+    following[following < 0] = never
+    cached: dict[int, int] = {}  # item -> its next request
+    heap: list[tuple[int, int]] = []  # (-next request, item), lazily deleted
+    hits = 0
+    for r, (x, nxt) in enumerate(zip(stream.item.tolist(), following.tolist())):
+        if x in cached:
+            hits += r >= stream.warmup
+            if nxt == never:
+                del cached[x]
+            else:
+                cached[x] = nxt
+                heapq.heappush(heap, (-nxt, x))
+            continue
+        if nxt == never:
+            continue  # never requested again: keeping it cannot help
+        if len(cached) >= items:
+            while cached.get(heap[0][1]) != -heap[0][0]:
+                heapq.heappop(heap)
+            if nxt > -heap[0][0]:
+                continue  # the missed object is the one needed farthest ahead: bypass
+            del cached[heapq.heappop(heap)[1]]
+        cached[x] = nxt
+        heapq.heappush(heap, (-nxt, x))
+    return hits

@@ -16,6 +16,7 @@ import pandas as pd
 from viewcast.io.outputs import OutputFolder
 from viewcast.popularity.evaluation import KS, METRICS
 from viewcast.popularity.features import BASELINES
+from viewcast.popularity.learned_policy import against_best
 from viewcast.popularity.replay import LABELS
 from viewcast.report.figures import new_figure
 from viewcast.report.html import embed_png, render_report
@@ -27,6 +28,12 @@ if TYPE_CHECKING:
     from viewcast.popularity.result import PopularityResult, SweepResult
 
 CURVES_SHOWN = 6
+STYLES: dict[str, dict[str, Any]] = {
+    "learned": {"linewidth": 2.6, "color": "black"},
+    "decayed_score": {"linewidth": 1.6, "color": "grey"},
+    "belady": {"linestyle": ":"},
+    "belady_bypass": {"linestyle": "--", "color": "black"},
+}
 
 
 def replay_figure(rows: list[dict[str, Any]]) -> Figure:
@@ -35,7 +42,7 @@ def replay_figure(rows: list[dict[str, Any]]) -> Figure:
     ax = axes[0, 0]
     frame = pd.DataFrame(rows).dropna(subset=["hit_ratio"])
     for policy, part in frame.groupby("policy", sort=False):
-        style = {"linewidth": 2.6, "color": "black"} if policy == "learned" else {"linestyle": "--"} if policy == "belady" else {}
+        style = STYLES.get(policy, {})
         ax.plot(part["size_fraction"] * 100, part["hit_ratio"], marker="o", label=LABELS[policy], **style)
     ax.set(xscale="log", xlabel="cache size (% of the catalogue)", ylabel="hit ratio (test requests)")
     ax.set_title("Replay of the test period's requests in time order")
@@ -110,6 +117,7 @@ def _replay_context(out: OutputFolder, replay: dict[str, Any] | None) -> dict[st
         "replay": replay,
         "replay_sizes": [(size * 100, int(items[size])) for size in sizes],
         "replay_table": table,
+        "replay_verdict": [{**row, "best_label": LABELS[row["best_policy"]]} for row in against_best(replay["rows"])],
         "replay_png": embed_png(out.figure("replay.png", replay_figure(replay["rows"]))),
     }
 

@@ -131,6 +131,33 @@ def decaying_counts(seed: int = 0, movies: int = 60, slots: int = 120) -> pd.Dat
     return pd.DataFrame({"slot": slot, "movieId": movie + 1, "count": counts[slot, movie]})
 
 
+def flash_crowd_ratings(
+    rows: int = 100_000, movies: int = 1_883, seed: int = 0, bursts: int = 2_000, start: int = 1_420_416_000, weeks: int = 104
+) -> pd.DataFrame:
+    """A stress log unlike MovieLens: half Zipf(1) background, half in ``bursts`` flash crowds.
+
+    Each crowd is one movie (drawn Zipf(0.6)) requested about ``rows / 2 / bursts`` times within an
+    exponential span of about 12 hours: strong short-term locality, which recency policies (ARC,
+    LIRS) exploit and weekly slot features cannot see. Default start: Monday 2015-01-05.
+    """
+    rng = np.random.default_rng(seed)
+    span = weeks * 7 * DAY
+    background = 1.0 / np.arange(1, movies + 1)
+    movie = rng.choice(movies, rows // 2, p=rng.permutation(background / background.sum()))
+    timestamp = start + rng.integers(0, span, rows // 2)
+    crowd = 1.0 / np.arange(1, movies + 1) ** 0.6
+    crowd_movie = rng.choice(movies, bursts, p=rng.permutation(crowd / crowd.sum()))
+    crowd_start = start + rng.integers(0, span - 3 * DAY, bursts)
+    crowd_length = rng.exponential(12 * 3600, bursts) + 600
+    size = rng.multinomial(rows - rows // 2, np.full(bursts, 1.0 / bursts))
+    offsets = (rng.random(size.sum()) * np.repeat(crowd_length, size)).astype(np.int64)
+    movie = np.concatenate([movie, np.repeat(crowd_movie, size)])
+    timestamp = np.concatenate([timestamp, np.repeat(crowd_start, size) + offsets])
+    return pd.DataFrame(
+        {"userId": rng.integers(1, 5_000, movie.size), "movieId": movie + 1, "rating": 3.0, "timestamp": timestamp}
+    )
+
+
 def ratings_from_counts(counts: pd.DataFrame, slot_seconds: int = DAY, origin: int = 0) -> pd.DataFrame:
     """Per-slot counts -> one rating per request (userId, movieId, rating, timestamp) inside its slot."""
     repeat = counts.loc[counts.index.repeat(counts["count"])]
