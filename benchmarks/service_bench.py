@@ -80,28 +80,29 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def summary(latencies: list[float], errors: int, seconds: float) -> dict:
+def summary(latencies: list[float], errors: list[str], seconds: float) -> dict:
     ms = np.asarray(latencies) * 1000
     return {
-        "requests": len(latencies) + errors,
-        "errors": errors,
-        "throughput_per_s": round((len(latencies) + errors) / seconds, 1),
+        "requests": len(latencies) + len(errors),
+        "errors": len(errors),
+        "error_kinds": {kind: errors.count(kind) for kind in sorted(set(errors))},
+        "throughput_per_s": round((len(latencies) + len(errors)) / seconds, 1),
         "p50_ms": round(float(np.percentile(ms, 50)), 2) if ms.size else None,
         "p99_ms": round(float(np.percentile(ms, 99)), 2) if ms.size else None,
         "max_ms": round(float(ms.max()), 2) if ms.size else None,
     }
 
 
-async def timed(client: httpx.AsyncClient, path: str, body: object, latencies: list[float], errors: list[int]) -> None:
+async def timed(client: httpx.AsyncClient, path: str, body: object, latencies: list[float], errors: list[str]) -> None:
     start = time.perf_counter()
     try:
         answer = await client.post(path, json=body)
         await answer.aread()
         if answer.status_code != 200:
-            errors.append(answer.status_code)
+            errors.append(f"HTTP {answer.status_code}")
             return
-    except httpx.HTTPError:
-        errors.append(0)
+    except httpx.HTTPError as exc:
+        errors.append(type(exc).__name__)
         return
     latencies.append(time.perf_counter() - start)
 
@@ -109,7 +110,7 @@ async def timed(client: httpx.AsyncClient, path: str, body: object, latencies: l
 async def open_loop(client: httpx.AsyncClient, path: str, bodies: list, rate: float, seconds: float) -> dict:
     """Send at a fixed rate for ``seconds`` (bounded: at most rate x seconds requests), then wait for all."""
     latencies: list[float] = []
-    errors: list[int] = []
+    errors: list[str] = []
     tasks = []
     start = time.perf_counter()
     for i in range(int(rate * seconds)):
@@ -118,16 +119,16 @@ async def open_loop(client: httpx.AsyncClient, path: str, bodies: list, rate: fl
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(timed(client, path, bodies[i % len(bodies)], latencies, errors)))
     await asyncio.gather(*tasks)
-    return summary(latencies, len(errors), time.perf_counter() - start)
+    return summary(latencies, errors, time.perf_counter() - start)
 
 
 async def sequential(client: httpx.AsyncClient, path: str, body: object, count: int) -> dict:
     latencies: list[float] = []
-    errors: list[int] = []
+    errors: list[str] = []
     start = time.perf_counter()
     for _ in range(count):
         await timed(client, path, body, latencies, errors)
-    return summary(latencies, len(errors), time.perf_counter() - start)
+    return summary(latencies, errors, time.perf_counter() - start)
 
 
 async def drive(url: str, pid: int, records: list[dict], history: list[dict], rate: float, soak_minutes: float) -> dict:

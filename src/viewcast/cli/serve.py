@@ -42,6 +42,9 @@ def serve_command(
         workers=workers,
         log_level="warning",
         access_log=False,
+        # longer than clients' idle keep-alive (httpx: 5 s, the same as uvicorn's default), so the
+        # server never closes a connection a client is just reusing (a refused request under load)
+        timeout_keep_alive=75,
     )
 
 
