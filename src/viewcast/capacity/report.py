@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from viewcast.capacity.backtest import PLANS
+from viewcast.forecasting.report import plan_figure
 from viewcast.io.outputs import OutputFolder
 from viewcast.report.figures import COUNT_FORMATTER, label_ticks, new_figure
 from viewcast.report.html import embed_png, render_report
@@ -23,31 +24,6 @@ LABELS = {
     "oracle": "oracle (perfect foresight)",
 }
 COLORS = {"cost_plan": "#2e9e4f", "hi95_rule": "#d0582b", "point_plan": "#8aa0c2", "oracle": "#1d2430"}
-RESERVED, ON_DEMAND, INK = "#1f4fa8", "#8fb3ee", "#1d2430"
-
-
-def plan_figure(result: CapacityResult) -> Figure:
-    """Reserved and on-demand servers per day, with the views they are planned on."""
-    daily = result.daily()
-    fig, axes = new_figure(width=10, height=3.8)
-    ax = axes[0, 0]
-    x = np.arange(len(daily))
-    ax.bar(x, daily["reserved"], color=RESERVED, label="reserved")
-    ax.bar(x, daily["on_demand"], bottom=daily["reserved"], color=ON_DEMAND, label="on-demand")
-    locked = daily["within_lead_time"].to_numpy()
-    if locked.any():
-        ax.axvspan(-0.5, int(locked.sum()) - 0.5, color="grey", alpha=0.12, label="inside the lead time")
-    ax.set_ylabel("servers")
-    label_ticks(ax, [str(d) for d in daily["date"]])
-    views = ax.twinx()
-    views.plot(x, daily["planning_views"], color=INK, lw=1.2, label=f"views at q* = {result.plan['planning_quantile']:.3g}")
-    views.plot(x, daily["point_views"], color=INK, lw=1.0, ls="--", label="expected views")
-    views.set_ylabel("views per day")
-    views.yaxis.set_major_formatter(COUNT_FORMATTER)
-    handles = ax.get_legend_handles_labels()[0] + views.get_legend_handles_labels()[0]
-    ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper left")
-    ax.set_title(f"Plan: expected cost ${result.plan['expected_cost']:,.0f} over {len(daily)} days")
-    return fig
 
 
 def backtest_figure(result: CapacityResult) -> Figure | None:
@@ -92,7 +68,7 @@ def write_report(result: CapacityResult, out: OutputFolder) -> None:
     if result.backtest is not None:
         out.csv("plan_backtest.csv", result.backtest_table())
     out.json("metrics.json", metrics)
-    figures = {"plan": plan_figure(result), "backtest": backtest_figure(result)}
+    figures = {"plan": plan_figure(result.plan), "backtest": backtest_figure(result)}
     images = {name: embed_png(out.figure(f"{name}.png", fig)) for name, fig in figures.items() if fig is not None}
     html = render_report("capacity.html", metrics=metrics, labels=LABELS, plans=PLANS, images=images)
     out.text("report.html", html)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 MAX_SERIES_PLOTTED = 5
 CHOSEN_COLOR, OTHER_COLOR, INK, BAND = "#2e9e4f", "#8aa0c2", "#1d2430", "#2f6fde"
+RESERVED_COLOR, ON_DEMAND_COLOR, PEAK_COLOR = "#1f4fa8", "#8fb3ee", "#d0582b"
 
 
 def _panel_plots(result: ForecastResult) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
@@ -64,36 +65,43 @@ def forecast_figure(result: ForecastResult) -> Figure:
     return fig
 
 
-def capacity_figure(result: ForecastResult) -> Figure:
-    """Reserved and on-demand servers per day (the cost plan), the peak day marked, with the views they serve."""
-    cap = result.capacity
-    daily = pd.DataFrame(cap["daily"])
-    fig, axes = new_figure(width=10, height=3.6)
+def plan_figure(plan: dict, xlabel: str = "day") -> Figure:
+    """A capacity plan's reserved and on-demand servers per day, with the views they are planned on.
+
+    The views axis is scaled so that a server's worth of views sits at one server: the planned
+    views line meets the top of the fleet it needs, and reserved servers above it are visible as
+    the spare they are. (The same figure serves ``viewcast forecast`` and ``viewcast capacity``.)
+    """
+    daily = pd.DataFrame(plan["daily"])
+    fig, axes = new_figure(width=12, height=3.8)
     ax = axes[0, 0]
     x = np.arange(len(daily))
-    reserved = daily["reserved"]
-    ax.bar(x, reserved, color="#1f4fa8", label="reserved")
-    ax.bar(x, daily["servers"] - reserved, bottom=reserved, color=OTHER_COLOR, label="on-demand")
+    ax.bar(x, daily["reserved"], color=RESERVED_COLOR, label="reserved")
+    ax.bar(x, daily["on_demand"], bottom=daily["reserved"], color=ON_DEMAND_COLOR, label="on-demand")
     peak = int(np.argmax(daily["servers"]))
-    ax.bar(
-        [peak],
-        [daily["servers"].iat[peak] - reserved[peak]],
-        bottom=[reserved[peak]],
-        color="#d0582b",
-        label=f"peak: {daily['servers'].iat[peak]}",
-    )
+    ax.bar([peak], [daily["on_demand"].iat[peak]], bottom=[daily["reserved"].iat[peak]], color=PEAK_COLOR,
+           label=f"peak: {daily['servers'].iat[peak]}")  # fmt: skip
+    locked = int(daily["within_lead_time"].sum())
+    if locked:
+        ax.axvspan(-0.5, locked - 0.5, color="grey", alpha=0.12, label="inside the lead time")
     ax.set_ylabel("servers")
-    ax.set_xlabel("day" if result.axis.kind == "index" else "date")
+    ax.set_xlabel(xlabel)
     label_ticks(ax, [str(d) for d in daily["date"]])
     views = ax.twinx()
-    level = cap["planning_quantile"]
-    views.plot(x, daily["planning_views"], color=INK, lw=1.2, label=f"views at the {level:.3g} quantile (planned on)")
-    views.plot(x, result.total["point"], color=BAND, lw=1.2, ls="--", label="expected views")
+    views.plot(
+        x, daily["planning_views"], color=INK, lw=1.2, label=f"views at the {plan['planning_quantile']:.3g} quantile (planned on)"
+    )
+    views.plot(x, daily["point_views"], color=BAND, lw=1.2, ls="--", label="expected views")
     views.set_ylabel("views per day")
     views.yaxis.set_major_formatter(COUNT_FORMATTER)
+    assumed = plan["assumptions"]
+    per_server = assumed["views_per_server_day"] / (assumed["peak_factor"] * (1 + assumed["headroom"]))
+    top = max(ax.get_ylim()[1], float(daily["planning_views"].max()) / per_server) * 1.05
+    ax.set_ylim(0, top)
+    views.set_ylim(0, top * per_server)
     handles = ax.get_legend_handles_labels()[0] + views.get_legend_handles_labels()[0]
-    ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper left")
-    ax.set_title(f"Servers per day: {cap['server_days']} server-days, ${cap['total_cost']:,.0f}")
+    ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper left", bbox_to_anchor=(1.12, 1.0))
+    ax.set_title(f"Servers per day: {plan['server_days']:,} server-days, expected cost ${plan['expected_cost']:,.0f}")
     return fig
 
 
@@ -166,7 +174,7 @@ def write_report(result: ForecastResult, out: OutputFolder) -> None:
     out.json("metrics.json", metrics)
     figures = {
         "forecast": forecast_figure(result),
-        "capacity": capacity_figure(result),
+        "capacity": plan_figure(result.capacity, "day" if result.axis.kind == "index" else "date"),
         "backtest": backtest_figure(result),
         "loss": loss_figure(result),
     }
