@@ -41,20 +41,13 @@ import numpy as np
 import viewcast
 from viewcast.io.jsonable import dumps
 from viewcast.io.outputs import write_file
+from viewcast.synth.claims import COLUMNS as CLAIMS_COLUMNS
 from viewcast.synth.claims import generate_claims
 from viewcast.synth.series import demand_series, to_long
 
 RESULTS = Path(__file__).parent / "results" / "service.json"
-RECORD_COLUMNS = [
-    "video_transcription_text",
-    "verified_status",
-    "author_ban_status",
-    "video_view_count",
-    "video_like_count",
-    "video_share_count",
-    "video_download_count",
-    "video_comment_count",
-]
+#: What a client sends: the raw fields of a video, without the label and the study's ids.
+RECORD_COLUMNS = [c for c in CLAIMS_COLUMNS if c not in ("#", "claim_status", "video_id", "video_duration_sec")]
 
 
 def save_models(root: Path) -> tuple[list[dict], list[dict]]:

@@ -242,6 +242,10 @@ CASES: dict[str, tuple] = {
         r"beyond 10,000,000",
     ),
     "a century-long gap": (lambda ws: ws.forecast_file("v.csv", STUDY + "1,1,DIY,5\n100000,1,DIY,6\n"), r"spans 100,000 days"),
+    "a series ending millions of days before the other": (
+        lambda ws: ws.forecast_file("v.csv", "unique_id,ds,y\na,0,5\nb,-3024735,5\n"),
+        r"creator 'b' ends on -3024735, 3,024,735 days before the latest series",
+    ),
     "empty creator id": (lambda ws: ws.forecast_file("v.csv", STUDY + "1,,DIY,5\n"), r"creator id is empty"),
     "by category on the long format": (
         lambda ws: ws.forecast_file("v.csv", "unique_id,ds,y\n" + "".join(f"a,{d},5\n" for d in range(40)), "--by", "category"),

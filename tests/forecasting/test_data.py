@@ -164,6 +164,13 @@ def test_days_beyond_any_calendar_are_refused(tmp_path):
         load_views(_write(tmp_path, "Day,TikTokerID,Category,Views\n1,1,DIY,5\n20000000,1,DIY,5\n"))
     with pytest.raises(DataValidationError, match=r"creator '1' spans 50,001 days"):
         load_views(_write(tmp_path, "Day,TikTokerID,Category,Views\n1,1,DIY,5\n50001,1,DIY,5\n", "b.csv"))
+
+    def staggered(lag: int) -> str:
+        return "unique_id,ds,y\n" + "".join(f"a,{d},5\nb,{d + lag},5\n" for d in range(20))
+
+    with pytest.raises(DataValidationError, match=r"creator 'a' ends on 19, 367 days before the latest series \(386\)"):
+        load_views(_write(tmp_path, staggered(367), "d.csv"))
+    assert load_views(_write(tmp_path, staggered(366), "e.csv")).frame["creator"].nunique() == 2
     late = load_views(_write(tmp_path, "unique_id,ds,y\na,2262-04-01,5\n", "c.csv"))
     late.axis.check_reaches(10)
     with pytest.raises(DataValidationError, match=r"run past 2262-04-11"):

@@ -180,6 +180,14 @@ def test_fitting_on_the_fly_is_capped(models_dir):
     assert answer.status_code == 422 and "at most 1 series" in answer.json()["detail"][0]["msg"]
 
 
+def test_the_fit_cap_counts_the_days_gap_filling_would_add(client):
+    """Two rows a century apart are 36,500 days to fit, not two rows: refused before any work."""
+    history = [{"unique_id": "a", "ds": "1924-01-01", "y": 5}, {"unique_id": "a", "ds": "2023-12-31", "y": 6}]
+    answer = client.post("/v1/forecast", json={"history": history})
+    assert answer.status_code == 422
+    assert "(got 1 and 36,525, missing days counted" in answer.json()["detail"][0]["msg"]
+
+
 def test_body_above_the_limit_is_413(models_dir):
     with _client(models_dir, max_body_size=2048) as client:
         answer = client.post("/v1/claims/claims/predict", json={"records": CLAIMS.REQUEST * 20})

@@ -34,6 +34,9 @@ LONG_COLUMNS = ("unique_id", "ds", "y")
 MAX_DAY_NUMBER = 10_000_000
 #: Longest series, first to last day: a century of daily values.
 MAX_SPAN_DAYS = 36_600
+#: Most days a series may end before the latest one: it is forecast over that gap too, so a stale
+#: series (or day numbers in other units) would make the forecast run for millions of days.
+MAX_END_LAG_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,8 @@ def _parse_days(raw: pd.Series, column: str, label: str) -> tuple[np.ndarray, Da
 
 
 def _check_spans(clean: pd.DataFrame, axis: DayAxis, label: str) -> None:
-    """Refuse a creator whose first and last day lie more than a century apart (gap filling would explode)."""
+    """Refuse a creator whose first and last day lie more than a century apart (gap filling would explode),
+    or that ends more than a year before the latest one (its forecast would have to bridge the gap)."""
     ranges = clean.groupby("creator", sort=False)["t"].agg(["min", "max"])
     spans = ranges["max"] - ranges["min"] + 1
     if (spans > MAX_SPAN_DAYS).any():
@@ -213,6 +217,14 @@ def _check_spans(clean: pd.DataFrame, axis: DayAxis, label: str) -> None:
         raise DataValidationError(
             f"{label}: creator {creator!r} spans {int(spans.max()):,} days ({first} to {last}); at most "
             f"{MAX_SPAN_DAYS:,} days of daily values are accepted (a day column mixing up units?)"
+        )
+    lag = ranges["max"].max() - ranges["max"]
+    if (lag > MAX_END_LAG_DAYS).any():
+        creator = lag.idxmax()
+        last, latest = axis.label_strings([ranges.at[creator, "max"], ranges["max"].max()])
+        raise DataValidationError(
+            f"{label}: creator {creator!r} ends on {last}, {int(lag.max()):,} days before the latest series ({latest}); "
+            f"series may end at most {MAX_END_LAG_DAYS} days apart (leave out stale series, or check the day column's units)"
         )
 
 

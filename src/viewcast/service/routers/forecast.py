@@ -99,15 +99,33 @@ def _history(body: ForecastBody) -> pd.DataFrame:
     return frame
 
 
+def _days_after_filling(history: pd.DataFrame) -> int:
+    """Series-days the forecast will fit once gaps are filled (two rows a century apart are 36,500 days).
+
+    Rows whose ``ds`` does not parse count as one day each: the forecast refuses them with its own message.
+    """
+    ds = history["ds"]
+    numbers = pd.to_numeric(ds, errors="coerce")
+    day = numbers.where(numbers.notna(), pd.to_datetime(ds, errors="coerce", format="ISO8601").map(_day_number))
+    spans = day.groupby(history["unique_id"]).agg(lambda d: d.max() - d.min() + 1 if d.notna().any() else 0)
+    return int(max(spans.fillna(0).sum(), len(history)))
+
+
+def _day_number(stamp: pd.Timestamp) -> float:
+    return float("nan") if pd.isna(stamp) else float(stamp.value // 86_400_000_000_000)
+
+
 def _fit_on_the_fly(request: Request, body: FittedForecast, history: pd.DataFrame) -> dict[str, Any]:
     import viewcast
 
     settings = request.app.state.settings
     series = history["unique_id"].nunique()
-    if series > settings.max_fit_series or len(history) > settings.max_fit_rows:
+    days = _days_after_filling(history)
+    if series > settings.max_fit_series or days > settings.max_fit_rows:
         raise DataValidationError(
-            f"fitting on the fly takes at most {settings.max_fit_series} series and {settings.max_fit_rows:,} rows "
-            f"(got {series} and {len(history):,}); save a model with 'viewcast forecast --save-model' and name it in 'model'",
+            f"fitting on the fly takes at most {settings.max_fit_series} series and {settings.max_fit_rows:,} series-days "
+            f"(got {series} and {days:,}, missing days counted as they will be filled); save a model with "
+            "'viewcast forecast --save-model' and name it in 'model'",
             param="history",
         )
     options: dict[str, Any] = {"by": body.by, "progress": False}
