@@ -2,7 +2,7 @@
 
 The research prototype built these with mlforecast. mlforecast keeps its fitted pipeline
 (feature closures, target transforms) as Python objects that can only be saved with
-pickle/cloudpickle, which viewcast's persistence rules forbid: a saved model must be data that
+pickle (or its cloud variant), which viewcast's persistence rules forbid: a saved model must be data that
 loading never executes. The features are few and plain, so they are computed here, and the
 saved model holds LightGBM's own text model plus this module's fixed feature list.
 
