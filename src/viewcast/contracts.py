@@ -99,8 +99,8 @@ class AnalysisPackage(ModuleType):
 
     ``viewcast/__init__.py`` defines ``claims()``, ``followers()`` and ``popularity()``, but
     importing any ``viewcast.claims.*`` module makes Python rebind ``viewcast.claims`` to the
-    package. So each of these packages sets ``sys.modules[__name__].__class__ = AnalysisPackage``
-    and names its config class in ``CONFIG``; calling the package runs the analysis exactly as the
+    package. So each of these packages sets ``sys.modules[__name__].__class__ = AnalysisPackage``,
+    names its config class in ``CONFIG`` and may list lazily imported names in ``EXPORTS``; calling the package runs the analysis exactly as the
     function does (``<package>.pipeline.run(data, <CONFIG>.parse(config, **options))``).
     """
 
@@ -109,3 +109,10 @@ class AnalysisPackage(ModuleType):
     def __call__(self, data: Any, config: Any = None, /, **options: Any) -> Any:
         config_class = getattr(import_module(f"{self.__name__}.config"), self.CONFIG)
         return import_module(f"{self.__name__}.pipeline").run(data, config_class.parse(config, **options))
+
+    def __getattr__(self, name: str) -> Any:
+        """The package's ``EXPORTS`` (name -> module), imported on first use: ``viewcast --help`` stays fast."""
+        module = self.__dict__.get("EXPORTS", {}).get(name)
+        if module is None:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        return getattr(import_module(module), name)

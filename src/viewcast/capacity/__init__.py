@@ -16,25 +16,17 @@ the API function of the same name; so the package is callable and does what that
 from __future__ import annotations
 
 import sys
-from importlib import import_module
-from typing import Any
 
 from viewcast.contracts import AnalysisPackage
 
-_EXPORTS = {
+EXPORTS = {
     "run": "viewcast.capacity.pipeline",
     "CapacityPlanConfig": "viewcast.capacity.config",
     "CapacityResult": "viewcast.capacity.result",
     "PlanBacktest": "viewcast.capacity.backtest",
     "plan_backtest": "viewcast.capacity.backtest",
 }
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'viewcast.capacity' has no attribute {name!r}")
+__all__ = list(EXPORTS)
 
 
 CONFIG = "CapacityPlanConfig"

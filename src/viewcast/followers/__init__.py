@@ -13,12 +13,10 @@ the API function of the same name; so the package is callable and does what that
 from __future__ import annotations
 
 import sys
-from importlib import import_module
-from typing import Any
 
 from viewcast.contracts import AnalysisPackage
 
-_EXPORTS = {
+EXPORTS = {
     "run": "viewcast.followers.pipeline",
     "predict": "viewcast.followers.pipeline",
     "FollowersConfig": "viewcast.followers.config",
@@ -28,13 +26,7 @@ _EXPORTS = {
     "PlannedVideo": "viewcast.followers.planned",
     "PlannedAnswer": "viewcast.followers.planned",
 }
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'viewcast.followers' has no attribute {name!r}")
+__all__ = list(EXPORTS)
 
 
 CONFIG = "FollowersConfig"

@@ -14,17 +14,8 @@ working after that, calling the package does exactly what the function does.
 from __future__ import annotations
 
 import sys
-from types import ModuleType
-from typing import Any
 
+from viewcast.contracts import AnalysisPackage
 
-class _CallablePackage(ModuleType):
-    def __call__(self, data: Any, config: Any = None, /, **options: Any) -> Any:
-        """Per-slot content popularity from request logs, judged as a cache (options: ``PopularityConfig``)."""
-        from viewcast.popularity.config import PopularityConfig
-        from viewcast.popularity.pipeline import run
-
-        return run(data, PopularityConfig.parse(config, **options))
-
-
-sys.modules[__name__].__class__ = _CallablePackage
+CONFIG = "PopularityConfig"
+sys.modules[__name__].__class__ = AnalysisPackage
