@@ -52,6 +52,11 @@ def test_a_dask_forecast_equals_the_local_one(panel_frame, local_run, dask_optio
     _, local_tensors = local_run.model.to_state()
     assert dask_tensors.keys() == local_tensors.keys()
     assert all(np.array_equal(dask_tensors[k], local_tensors[k], equal_nan=True) for k in local_tensors)
+    # and so is the saved config: where the fit ran (the scheduler's address) is not part of the model
+    dask_config, _ = dask_run.model.to_state()
+    local_config, _ = local_run.model.to_state()
+    assert dask_config == local_config
+    assert not {"backend", "scheduler", "workers"} & set(dask_config["forecast_config"])
 
 
 def test_each_series_is_fitted_in_exactly_one_partition(panel_frame, dask_config):

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from viewcast.compute import BackendConfig
 from viewcast.contracts import Config
 from viewcast.errors import ConfigError, DataValidationError, ModelLoadError, ViewcastError
 from viewcast.forecasting.capacity import plan_capacity, total_upper_bound
@@ -295,7 +296,8 @@ class ForecastModel:
         config = {
             "format": FORMAT,
             "model": self.name,
-            "forecast_config": self.config.model_dump(),
+            # where the fit ran (a scheduler's address) is not part of the model
+            "forecast_config": self.config.model_dump(exclude=set(BackendConfig.model_fields)),
             "series": list(self.series),
             "axis": self.axis.to_dict(),
             "backtest": self.backtest,
