@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +52,34 @@ def test_installed_entry_point_gives_the_same_exit_codes():
     done = subprocess.run([sys.executable, "-m", "viewcast", "forecast", "--bogus"], capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    return [int(c) for t in tasks.iterdir() for c in (t / "children").read_text().split()] if tasks.exists() else []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to see the worker processes")
+def test_sigterm_mid_run_exits_143_with_one_line_and_leaves_nothing(tmp_path):
+    """A killed job (a scheduler's SIGTERM) unwinds like Ctrl-C: workers stop, no output folder."""
+    data, out = tmp_path / "views.csv", tmp_path / "out"
+    viewcast = [sys.executable, "-m", "viewcast"]
+    synth = [*viewcast, "data", "synth", "influencers", "--out", str(data), "--creators", "300", "--days", "400"]
+    subprocess.run(synth, check=True, capture_output=True)
+    run = subprocess.Popen(
+        [*viewcast, "forecast", str(data), "--by", "creator", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not _children(run.pid) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the statistical fits have started in worker processes
+    workers = _children(run.pid)
+    assert workers, "the forecast never started its worker processes"
+    run.send_signal(signal.SIGTERM)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 143
+    assert stderr == "error: terminated; nothing was written\n"
+    assert not out.exists()
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

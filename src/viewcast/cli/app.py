@@ -4,7 +4,8 @@ Every problem the user can fix ends the same way: one line on stderr starting wi
 exit code 2, never a traceback. That covers :class:`~viewcast.errors.ViewcastError` from the
 library (whose API parameter names are spelled here as flags: ``capacity.headroom`` ->
 ``--headroom``), click's usage errors (unknown option, missing argument, bad choice) and
-operating-system errors on the user's files. An interrupt exits 130. Anything else is a bug in
+operating-system errors on the user's files. An interrupt exits 130 and a SIGTERM 143, both
+unwinding like an exception, so temporary folders go and no output is left half written. Anything else is a bug in
 viewcast: one line too, exit 1, and the traceback with ``VIEWCAST_DEBUG=1``.
 
 Each analysis adds its commands from its own module (``viewcast.cli.forecast``...), whose heavy
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Optional
@@ -97,6 +99,14 @@ def _register_commands() -> None:
 _register_commands()
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that cleanup runs (the default action kills at once)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def error_line(message: str) -> None:
     """Print one ``error:`` line on stderr (newlines folded: a message is one line)."""
     err_console.print(Text("error: ", style="bold red") + Text(" ".join(str(message).split())))
@@ -126,6 +136,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         error_line("interrupted; nothing was written")
         return 130
+    except Terminated:
+        error_line("terminated; nothing was written")
+        return 128 + signal.SIGTERM
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         error_line(f"{where}{exc.strerror or exc}")
@@ -139,4 +152,5 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)  # `viewcast serve` hands SIGTERM to uvicorn instead
     sys.exit(run())
