@@ -46,6 +46,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import viewcast.capacity as capacity  # noqa: E402
+from forecast_panels import data_dir, load  # noqa: E402  (the same real series, the same load reading)
 from viewcast.capacity.backtest import PLANS, SHORT_TOLERANCE  # noqa: E402
 from viewcast.forecasting.capacity import (  # noqa: E402
     Fleet,
@@ -73,14 +74,6 @@ SINGLE = {
     "deaths": ("pr_deaths", ("2017-02-28", "2018-04-15")),
 }
 SAMPLE = ROOT.parent / "src" / "viewcast" / "sample_data" / "influencers_sample.csv"
-
-
-def load() -> float:
-    return float(Path("/proc/loadavg").read_text().split()[0]) if Path("/proc/loadavg").exists() else float("nan")
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("VIEWCAST_DATA_DIR", ROOT.parent.parent / "shared" / "data")) / "daily_series"
 
 
 def _window(frame: pd.DataFrame, days: int, end: str) -> pd.DataFrame:
