@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import shutil
@@ -186,6 +187,14 @@ def test_the_fit_cap_counts_the_days_gap_filling_would_add(client):
     answer = client.post("/v1/forecast", json={"history": history})
     assert answer.status_code == 422
     assert "(got 1 and 36,525, missing days counted" in answer.json()["detail"][0]["msg"]
+
+
+def test_start_up_freezes_what_it_loaded_out_of_garbage_collection(models_dir):
+    """Full collections walking the loaded libraries and models paused batch requests for 200 ms."""
+    with _client(models_dir) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0  # shut down: nothing stays frozen in the process
 
 
 def test_body_above_the_limit_is_413(models_dir):
