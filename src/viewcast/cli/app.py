@@ -5,8 +5,9 @@ exit code 2, never a traceback. That covers :class:`~viewcast.errors.ViewcastErr
 library (whose API parameter names are spelled here as flags: ``capacity.headroom`` ->
 ``--headroom``), click's usage errors (unknown option, missing argument, bad choice) and
 operating-system errors on the user's files. An interrupt exits 130 and a SIGTERM 143, both
-unwinding like an exception, so temporary folders go and no output is left half written. Anything else is a bug in
-viewcast: one line too, exit 1, and the traceback with ``VIEWCAST_DEBUG=1``.
+unwinding like an exception, so temporary folders go and no output is left half written.
+Anything else is a bug in viewcast: one line too, exit 1, and the traceback with
+``VIEWCAST_DEBUG=1``.
 
 Each analysis adds its commands from its own module (``viewcast.cli.forecast``...), whose heavy
 imports happen inside the command functions so that ``--help`` is instant.
