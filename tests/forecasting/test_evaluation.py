@@ -7,6 +7,7 @@ import pytest
 
 from viewcast.errors import DataValidationError, ModelLoadError
 from viewcast.forecasting.evaluation.intervals import (
+    NEIGHBOURHOOD,
     SERIES_TAILS,
     TOTAL_TAILS,
     ConformalCalibration,
@@ -152,6 +153,21 @@ def test_calendar_errors_widen_each_side_where_they_are_wider():
     hi_plain, hi_seen = (c.step_quantiles(0.985, 10) for c in (plain, seen))
     assert (lo_seen < lo_plain - 1).all()
     np.testing.assert_array_equal(hi_seen, hi_plain)  # the upper side is the recent one's
+
+
+def test_a_holiday_last_year_widens_its_own_days_not_every_day_after():
+    rng = np.random.default_rng(5)
+    recent = rng.standard_normal((300, 30))
+    holiday = rng.standard_normal((30, 30)) / 2  # last year's weeks were calmer...
+    holiday[:, 5] += 6  # the day after a holiday last year: far more views than forecast
+    plain = ConformalCalibration(recent, np.empty((0, 30)), SERIES_TAILS)
+    seen = ConformalCalibration(recent, holiday, SERIES_TAILS)
+    hi_plain, hi_seen = (c.step_quantiles(0.985, 40) for c in (plain, seen))
+    near = np.arange(5 - NEIGHBOURHOOD, 5 + NEIGHBOURHOOD + 1)
+    assert (hi_seen[near] > hi_plain[near] + 2).all()  # steps whose neighbourhood holds the day
+    far = np.setdiff1d(np.arange(40), near)
+    np.testing.assert_array_equal(hi_seen[far], hi_plain[far])  # the usual uncertainty elsewhere
+    assert (np.diff(hi_plain) >= 0).all()  # which still widens with the horizon
 
 
 def test_saved_calibration_round_trips_and_is_checked():

@@ -259,8 +259,11 @@ def _scaled_errors(actual: np.ndarray, forecast: np.ndarray, panel: Panel, lengt
     return (actual - forecast) / scale[..., None]
 
 
-def _total_errors(panel: Panel, plan: OriginPlan, lengths: np.ndarray, actual: np.ndarray, combined: np.ndarray) -> np.ndarray:
-    """Scaled errors of the series' summed forecasts, one row per origin.
+def _total_errors(
+    panel: Panel, plan: OriginPlan, lengths: np.ndarray, actual: np.ndarray, combined: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Scaled errors of the series' summed forecasts: one ``(1, window)`` array per backtest origin
+    (empty where no series has one), and the calendar origins' rows.
 
     At each origin the sum runs over the series that have a forecast there (a series too young
     for an origin adds neither views nor forecast), scaled by the total's own recent error scale.
@@ -269,27 +272,23 @@ def _total_errors(panel: Panel, plan: OriginPlan, lengths: np.ndarray, actual: n
     rows = []
     for k, offset in enumerate(plan.offsets):
         present = lengths[:, k] > 0
-        if present.any():
-            scale = recent_scale(total, [len(total) - offset])[0]
-            rows.append((actual[present, k].sum(axis=0) - combined[present, k].sum(axis=0)) / scale)
-    return np.array(rows).reshape(-1, plan.window)
+        scale = recent_scale(total, [len(total) - offset])[0]
+        error = (actual[present, k].sum(axis=0) - combined[present, k].sum(axis=0)) / scale
+        rows.append(error[None] if present.any() else np.empty((0, plan.window)))
+    n_bt = len(plan.backtest)
+    return rows[:n_bt], np.concatenate(rows[n_bt:] or [np.empty((0, plan.window))])
 
 
-def _held_out_coverage(
-    by_origin: list[np.ndarray], calendar: np.ndarray, tails: tuple, pooled: np.ndarray | None = None
-) -> dict[str, float | None]:
+def _held_out_coverage(by_origin: list[np.ndarray], calendar: np.ndarray, tails: tuple) -> dict[str, float | None]:
     """Share of backtest days above each upper and below each lower bound, every origin's bands
-    calibrated on the other origins only (an honest check of the calibration). ``pooled`` rows
-    (the total's calendar errors) always join the calibration."""
+    calibrated on the other origins only (an honest check of the calibration)."""
     names = [f"{side}_{band}" for band in BANDS for side in ("below", "above")]
     if sum(len(rows) > 0 for rows in by_origin) < 2:
         return dict.fromkeys(names)
     hits = dict.fromkeys(names, 0)
     days = 0
     for k, rows in enumerate(by_origin):
-        others = [r for j, r in enumerate(by_origin) if j != k and len(r)] + (
-            [pooled] if pooled is not None and len(pooled) else []
-        )
+        others = [r for j, r in enumerate(by_origin) if j != k and len(r)]
         if not len(rows) or not others:
             continue
         calibration = ConformalCalibration(np.concatenate(others), calendar, tails)
@@ -430,7 +429,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     errors = _scaled_errors(actual, combined, panel, lengths)
     by_origin = [errors[lengths[:, k] > 0, k] for k in range(n_bt)]
     calendar = np.concatenate([errors[lengths[:, k] > 0, k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
-    total_errors = _total_errors(panel, plan, lengths, actual, combined)
+    total_by_origin, total_calendar = _total_errors(panel, plan, lengths, actual, combined)
     combination = Combination(
         members=members,
         weights=weights,
@@ -438,7 +437,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         global_members=fitted.global_members,
         phase=panel.weekdays(),
         calibration=ConformalCalibration(np.concatenate(by_origin), calendar, SERIES_TAILS),
-        total_calibration=ConformalCalibration(total_errors, np.empty((0, w)), TOTAL_TAILS),
+        total_calibration=ConformalCalibration(np.concatenate(total_by_origin), total_calendar, TOTAL_TAILS),
         progress=config.progress,
     )
     backtest = Backtest(
@@ -456,9 +455,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         volume=np.array([float(np.mean(v[-28:])) for v in panel.values]),
         coverage={
             "series": _held_out_coverage(by_origin, calendar, SERIES_TAILS),
-            "total": _held_out_coverage(
-                [total_errors[k : k + 1] for k in range(n_bt)], np.empty((0, w)), TOTAL_TAILS, pooled=total_errors[n_bt:]
-            ),
+            "total": _held_out_coverage(total_by_origin, total_calendar, TOTAL_TAILS),
         },
         reported=fitted.reported,
     )
