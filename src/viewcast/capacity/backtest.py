@@ -47,7 +47,7 @@ from viewcast.forecasting.capacity import (
 from viewcast.forecasting.config import CapacityConfig
 from viewcast.forecasting.data import DayAxis
 from viewcast.forecasting.evaluation.intervals import TOTAL_TAILS, ConformalCalibration
-from viewcast.forecasting.evaluation.origins import recent_scale
+from viewcast.forecasting.evaluation.origins import recent_scale, summed_windows
 from viewcast.forecasting.panel import Panel
 from viewcast.forecasting.training import Backtest
 
@@ -124,16 +124,6 @@ class PlanBacktest:
         return rows
 
 
-def total_windows(detail: Backtest) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(actual, forecast, present)`` of the total at every origin: sums over the series that
-    have a forecast there (a series too young for an origin adds neither views nor forecast)."""
-    present = np.isfinite(detail.actual[:, :, 0])
-    mask = present[:, :, None]
-    actual = np.where(mask, detail.actual, 0.0).sum(axis=0)
-    forecast = np.where(mask, detail.combined, 0.0).sum(axis=0)
-    return actual, forecast, present.any(axis=0)
-
-
 def _calibration_rows(offsets: tuple[int, ...], k: int, usable: np.ndarray, window: int, backtest: int) -> list[int]:
     """Backtest origins that calibrate origin ``k``: the others sharing no day with its window,
     or (too few of those) every other one."""
@@ -149,7 +139,7 @@ def plan_backtest(detail: Backtest, panel: Panel, axis: DayAxis, config: Capacit
     lead = config.lead_time_days
     steps = np.arange(lead, min(lead + BLOCK, window))
     n_bt = len(plan.backtest)
-    actual, forecast, usable = total_windows(detail)
+    actual, forecast, usable = summed_windows(detail.actual, detail.combined)
     if not len(steps) or n_bt < 2:
         return None
     total = panel.aligned_total()

@@ -34,7 +34,7 @@ from viewcast.forecasting.combination import Combination
 from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.evaluation.intervals import BANDS, SERIES_TAILS, TOTAL_TAILS, ConformalCalibration
 from viewcast.forecasting.evaluation.metrics import relative_mae, seasonal_scale
-from viewcast.forecasting.evaluation.origins import OriginPlan, plan_origins, recent_scale, windows
+from viewcast.forecasting.evaluation.origins import OriginPlan, plan_origins, recent_scale, summed_windows, windows
 from viewcast.forecasting.evaluation.weights import backtest_mae, combine, inverse_error_weights
 from viewcast.forecasting.models import (
     AUTO_MEMBERS,
@@ -260,23 +260,17 @@ def _scaled_errors(actual: np.ndarray, forecast: np.ndarray, panel: Panel, lengt
 
 
 def _total_errors(
-    panel: Panel, plan: OriginPlan, lengths: np.ndarray, actual: np.ndarray, combined: np.ndarray
+    panel: Panel, plan: OriginPlan, actual: np.ndarray, combined: np.ndarray
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Scaled errors of the series' summed forecasts: one ``(1, window)`` array per backtest origin
-    (empty where no series has one), and the calendar origins' rows.
-
-    At each origin the sum runs over the series that have a forecast there (a series too young
-    for an origin adds neither views nor forecast), scaled by the total's own recent error scale.
-    """
+    """Scaled errors of the series' summed forecasts (:func:`summed_windows`, divided by the
+    total's own recent error scale): one ``(1, window)`` array per backtest origin (empty where
+    no series has one), and the calendar origins' rows."""
     total = panel.aligned_total()
-    rows = []
-    for k, offset in enumerate(plan.offsets):
-        present = lengths[:, k] > 0
-        scale = recent_scale(total, [len(total) - offset])[0]
-        error = (actual[present, k].sum(axis=0) - combined[present, k].sum(axis=0)) / scale
-        rows.append(error[None] if present.any() else np.empty((0, plan.window)))
+    actual_total, forecast_total, present = summed_windows(actual, combined)
+    scale = recent_scale(total, [len(total) - offset for offset in plan.offsets])
+    errors = (actual_total - forecast_total) / scale[:, None]
     n_bt = len(plan.backtest)
-    return rows[:n_bt], np.concatenate(rows[n_bt:] or [np.empty((0, plan.window))])
+    return [errors[k : k + 1] if present[k] else errors[:0] for k in range(n_bt)], errors[n_bt:][present[n_bt:]]
 
 
 def _held_out_coverage(by_origin: list[np.ndarray], calendar: np.ndarray, tails: tuple) -> dict[str, float | None]:
@@ -429,7 +423,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     errors = _scaled_errors(actual, combined, panel, lengths)
     by_origin = [errors[lengths[:, k] > 0, k] for k in range(n_bt)]
     calendar = np.concatenate([errors[lengths[:, k] > 0, k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
-    total_by_origin, total_calendar = _total_errors(panel, plan, lengths, actual, combined)
+    total_by_origin, total_calendar = _total_errors(panel, plan, actual, combined)
     combination = Combination(
         members=members,
         weights=weights,

@@ -125,9 +125,9 @@ class ConformalCalibration:
         recent = np.array([conformal_order_statistic(self._sorted_errors("recent", h), p) for h in range(self.window)])
         recent = np.maximum.accumulate(np.maximum(recent, 0.0)) if upper else np.minimum.accumulate(np.minimum(recent, 0.0))
         q = recent.copy()
-        for h in range(self.window if len(self.calendar) else 0):
+        for h in range(self.window):
             calendar = self._sorted_errors("calendar", h)
-            if len(calendar):
+            if len(calendar):  # only where last year's weeks were backtested: widen these days alone
                 seen = conformal_order_statistic(calendar, p)
                 q[h] = max(q[h], seen) if upper else min(q[h], seen)
         if steps > self.window:

@@ -98,6 +98,15 @@ def windows(values: list[np.ndarray], lengths: np.ndarray, window: int) -> np.nd
     return out
 
 
+def summed_windows(actual: np.ndarray, forecast: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The total's ``(actual, forecast, present)`` at every origin from ``(series, origins, window)``
+    windows: sums over the series that have a forecast there (a series too young for an origin
+    adds neither views nor forecast); ``present[k]`` is whether any series has one."""
+    present = np.isfinite(actual[:, :, 0])
+    mask = present[:, :, None]
+    return np.where(mask, actual, 0.0).sum(axis=0), np.where(mask, forecast, 0.0).sum(axis=0), present.any(axis=0)
+
+
 def recent_scale(values: np.ndarray, ends: np.ndarray | list[int]) -> np.ndarray:
     """The error scale of a series at each ``end``: mean |y[t] - y[t-7]| over the 56 days before it.
 
