@@ -18,7 +18,9 @@ from viewcast.forecasting.models.boosting import LightGBMForecaster
 from viewcast.forecasting.models.lag_features import FEATURES, LOOKBACK, features, training_rows
 from viewcast.forecasting.models.lstm import LSTMForecaster, StudyLSTM, make_windows, split_point
 from viewcast.forecasting.models.statistical import SPECS, SeriesTask, StatisticalModels, run_series, seasonal_naive
+from viewcast.forecasting.models.yearly import YEAR, YEARLY_MIN_DAYS, yearly_cycle
 from viewcast.forecasting.panel import Panel
+from viewcast.forecasting.training import plan_run
 from viewcast.synth.series import ets_series
 
 
@@ -34,7 +36,7 @@ def _quick(max_epochs: int = 3, **recipe) -> LSTMForecaster:
 
 # --- the pool ---------------------------------------------------------------------------------
 def test_the_pool_and_the_model_option_agree():
-    assert MODEL_NAMES == ("seasonal_naive", "ets", "dot", "mstl", "theta", "arima", "lgbm", "lstm")
+    assert MODEL_NAMES == ("seasonal_naive", "ets", "dot", "mstl", "mstl_yearly", "theta", "arima", "lgbm", "lstm")
     assert set(AUTO_MEMBERS) <= set(MODEL_NAMES) and "lstm" not in AUTO_MEMBERS
     assert set(SPECS) == set(STATISTICAL) - {"seasonal_naive"}
     choices = typing.get_args(ForecastConfig.model_fields["model"].annotation)
@@ -63,7 +65,7 @@ def test_forwarding_from_an_origin_equals_a_fit_there_for_seasonal_naive():
     assert out.shape == (2, 3, 14) and isinstance(states[0], dict) and (out >= 0).all()
 
 
-@pytest.mark.parametrize("name", ["ets", "dot", "mstl", "theta"])
+@pytest.mark.parametrize("name", ["ets", "dot", "mstl", "mstl_yearly", "theta"])
 def test_statistical_state_round_trip_forecasts_the_same(name):
     values = [ets_series(90, seed=1), ets_series(70, seed=2)]
     panel = _panel(values)
@@ -91,6 +93,56 @@ def test_the_weekly_mstl_forward_is_statsforecasts_without_pandas():
     for days in (200, 120, 30):
         np.testing.assert_allclose(forward("mstl", model, y[:days], 14), model.forward(y=y[:days], h=14)["mean"], rtol=1e-12)
     assert model.stl_kwargs == {"seasonal_jump": 2, "trend_jump": 2}  # R's stl() jumps
+
+
+def _yearly_series(days: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Views with a known yearly cycle (amplitude 300 on a level of 1,000), a trend, a weekly
+    pattern and noise; returns the series and its true cycle over ``days + 60`` days."""
+    t = np.arange(days + 60, dtype=float)
+    cycle = 300 * np.sin(2 * np.pi * t / YEAR + 1.0) + 80 * np.cos(4 * np.pi * t / YEAR)
+    week = np.array([0, 40, 60, 50, 30, -80, -100], dtype=float)[np.arange(days + 60) % 7]
+    noise = np.random.default_rng(seed).normal(0, 25, days + 60)
+    return (1000 + 0.2 * t + cycle + week + noise)[:days], cycle
+
+
+def test_the_yearly_cycle_is_recovered_and_carried_ahead():
+    y, truth = _yearly_series(730)
+    inside, ahead = yearly_cycle(y, 60)
+    assert inside.shape == (730,) and ahead.shape == (60,)
+    # the fit is free to move a constant between the cycle and the level: compare the shapes
+    fitted, true = np.r_[inside, ahead], truth - truth[:730].mean()
+    fitted = fitted - inside.mean()
+    assert np.abs(fitted - true).max() < 30  # a tenth of the amplitude, through the 60 days ahead
+    short_inside, short_ahead = yearly_cycle(y[: YEARLY_MIN_DAYS - 1], 30)
+    assert not short_inside.any() and not short_ahead.any()  # too short for a cycle: none
+
+
+def test_the_yearly_member_follows_a_seasonal_turn_the_weekly_one_misses():
+    y, _ = _yearly_series(760, seed=3)
+    history, actual = y[:730], y[730:760]  # the cycle falls steeply over these 30 days
+    out, states = run_series(SeriesTask(history, [730], 30, ("mstl", "mstl_yearly"), None))
+    weekly, yearly = (np.abs(out[m, 0] - actual).mean() for m in (1, 2))
+    assert yearly < 0.5 * weekly, (yearly, weekly)
+    assert states[1] is not None and set(states[1]) == set(states[0])  # the same kind of state as MSTL's
+    # below the minimum history it is the weekly MSTL forwarded from the same kind of fit
+    short = history[-400:]
+    out, _ = run_series(SeriesTask(short, [400], 14, ("mstl", "mstl_yearly"), None))
+    np.testing.assert_allclose(out[2, 0], out[1, 0])
+
+
+def test_auto_takes_the_yearly_member_only_on_long_histories():
+    config = ForecastConfig.parse(horizon=30, progress=False)
+    long_panel = _panel([_yearly_series(760, seed=s)[0] for s in range(3)])
+    plan, members, notes = plan_run(config, long_panel)
+    assert "mstl_yearly" in members and not any("Yearly" in n for n in notes)
+    short_panel = _panel([_yearly_series(600, seed=s)[0] for s in range(3)])
+    plan, members, notes = plan_run(config, short_panel)
+    earliest = 600 - plan.backtest[-1]
+    assert earliest < YEARLY_MIN_DAYS and "mstl_yearly" not in members
+    assert (
+        f"Yearly MSTL left out: it needs {YEARLY_MIN_DAYS} days of history before the earliest backtest origin; the longest series has {earliest}."
+        in notes
+    )
 
 
 def test_a_series_too_short_to_fit_falls_back_to_seasonal_naive():

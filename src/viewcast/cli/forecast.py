@@ -79,7 +79,7 @@ def forecast_command(
         "auto",
         "--model",
         help="auto (per-series combination weighted by backtest error), or one model alone: seasonal_naive, ets, dot, "
-        "mstl, theta, arima, lgbm or lstm.",
+        "mstl, mstl_yearly, theta, arima, lgbm or lstm.",
     ),
     by: Optional[str] = typer.Option(
         None, "--by", help="total (default), category or creator; with --load-model, the model's own."

@@ -56,6 +56,7 @@ from viewcast.forecasting.models.statistical import (
     jobs_for,
     run_series,
 )
+from viewcast.forecasting.models.yearly import YEARLY_MIN_DAYS
 from viewcast.forecasting.panel import Panel
 
 NAIVE = "seasonal_naive"
@@ -217,6 +218,13 @@ def choose_members(config: ForecastConfig, panel: Panel, plan: OriginPlan) -> tu
         notes.append(
             f"AutoETS left out of auto for {n} series (more than {LARGE_PANEL}): it is most of the statistical cost; "
             "ask for model ets to run it alone."
+        )
+    earliest = int(panel.lengths.max()) - plan.backtest[-1]
+    if earliest < YEARLY_MIN_DAYS:  # the yearly member would be the weekly MSTL again
+        names.remove("mstl_yearly")
+        notes.append(
+            f"Yearly MSTL left out: it needs {YEARLY_MIN_DAYS} days of history before the earliest backtest origin; "
+            f"the longest series has {max(earliest, 0)}."
         )
     if n < 2:
         names.remove("lgbm")

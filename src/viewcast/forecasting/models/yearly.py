@@ -1,0 +1,45 @@
+"""A smooth yearly cycle, fitted by least squares on each history the member forecasts from.
+
+Rail entries dip every December, births every spring holiday, deaths peak every winter: a 30-day
+horizon that crosses such a turn is where weekly models (which only carry the level forward) lose.
+STL with a 365-day season needs two whole years before every backtest origin, and then estimates
+each day of the year from two values; three Fourier harmonics (the cycle down to four-month
+swings) need much less and stay smooth.
+
+The cycle is the harmonics' part of an ordinary least-squares fit of
+
+    y[t] = a + b * t / 365.25 + sum_k (c_k sin(2 pi k t / 365.25) + d_k cos(...)) + weekday[t]
+
+(the trend and weekday terms are there so that the harmonics do not absorb them). It is refitted
+on every history it is asked about, so a backtest origin's cycle knows nothing after that origin.
+On the 8 development panels of 730 days, adding this member to the pool lowered the held-out
+series error on 7 of 8 panels (geometric mean over the panel by 0.4-6%); 2 and 5 harmonics did
+about as well in the backtest, 3 best (docs/forecast.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Days of history below which no cycle is fitted: a year and a half, so that half of the year is
+#: seen twice (the development panels' backtest origins had 620-730 days).
+YEARLY_MIN_DAYS = 547
+#: Fourier harmonics of the year.
+HARMONICS = 3
+YEAR = 365.25
+
+
+def yearly_cycle(y: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The fitted yearly cycle over ``y``'s days and the ``steps`` days after (zeros when ``y`` is
+    shorter than :data:`YEARLY_MIN_DAYS`)."""
+    n = len(y)
+    if n < YEARLY_MIN_DAYS:
+        return np.zeros(n), np.zeros(steps)
+    t = np.arange(n + steps, dtype=float)
+    angle = 2 * np.pi * t[:, None] * np.arange(1, HARMONICS + 1)[None, :] / YEAR
+    harmonics = np.hstack([np.sin(angle), np.cos(angle)])
+    weekday = np.eye(7)[np.arange(n + steps) % 7][:, 1:]
+    design = np.column_stack([np.ones(n + steps), t / YEAR, harmonics, weekday])
+    coefficients, *_ = np.linalg.lstsq(design[:n], np.asarray(y, dtype=float), rcond=None)
+    cycle = harmonics @ coefficients[2 : 2 + 2 * HARMONICS]
+    return cycle[:n], cycle[n:]
