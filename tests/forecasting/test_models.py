@@ -15,6 +15,7 @@ from viewcast.forecasting.cleaning import clean
 from viewcast.forecasting.config import ForecastConfig, LSTMRecipe
 from viewcast.forecasting.models import AUTO_MEMBERS, GLOBAL, MODEL_NAMES, STATISTICAL, global_class
 from viewcast.forecasting.models.boosting import LightGBMForecaster
+from viewcast.forecasting.models.codec import encode
 from viewcast.forecasting.models.lag_features import FEATURES, LOOKBACK, features, training_rows
 from viewcast.forecasting.models.lstm import LSTMForecaster, StudyLSTM, make_windows, split_point
 from viewcast.forecasting.models.statistical import SPECS, SeriesTask, StatisticalModels, run_series, seasonal_naive
@@ -123,11 +124,33 @@ def test_the_yearly_member_follows_a_seasonal_turn_the_weekly_one_misses():
     out, states = run_series(SeriesTask(history, [730], 30, ("mstl", "mstl_yearly"), None))
     weekly, yearly = (np.abs(out[m, 0] - actual).mean() for m in (1, 2))
     assert yearly < 0.5 * weekly, (yearly, weekly)
-    assert states[1] is not None and set(states[1]) == set(states[0])  # the same kind of state as MSTL's
+    assert states[1]["yearly"] == {"harmonics": 3, "min_days": YEARLY_MIN_DAYS}  # saved with its state
+    assert set(states[1]) - {"yearly"} == set(states[0])  # otherwise the same kind of state as MSTL's
     # below the minimum history it is the weekly MSTL forwarded from the same kind of fit
     short = history[-400:]
     out, _ = run_series(SeriesTask(short, [400], 14, ("mstl", "mstl_yearly"), None))
     np.testing.assert_allclose(out[2, 0], out[1, 0])
+
+
+def test_a_saved_yearly_member_forwards_with_the_settings_it_was_fitted_with():
+    y, _ = _yearly_series(700, seed=4)
+    panel = _panel([y])
+    models = StatisticalModels(("mstl_yearly",))
+    fitted = models.fit_forecast(panel, np.array([[700]]), 30)
+    config, tensors = models.state()
+    again = StatisticalModels.from_state(config, tensors, series=1)
+    np.testing.assert_array_equal(again.forecast(panel, 30)[1], fitted[1, :, 0])
+    fields = config["states"]["mstl_yearly"][0]["__dict__"]  # the codec's encoding of the state
+
+    def with_yearly(settings):
+        return {**config, "states": {"mstl_yearly": [{"__dict__": {**fields, "yearly": encode(settings, {}, "y")}}]}}
+
+    other = StatisticalModels.from_state(with_yearly({"harmonics": 1, "min_days": 547}), tensors, series=1)
+    assert not np.allclose(other.forecast(panel, 30)[1], fitted[1, :, 0])
+    for bad in ({"harmonics": 3}, {"harmonics": 0, "min_days": 547}, "3"):
+        broken = with_yearly(bad)
+        with pytest.raises(ModelLoadError, match="a fitted mstl_yearly state has yearly settings"):
+            StatisticalModels.from_state(broken, tensors, series=1)
 
 
 def test_auto_takes_the_yearly_member_only_on_long_histories():

@@ -36,7 +36,7 @@ from viewcast.errors import ConfigError
 from viewcast.forecasting.cleaning import clean
 from viewcast.forecasting.config import SEASON
 from viewcast.forecasting.models.codec import decode, encode
-from viewcast.forecasting.models.yearly import yearly_cycle
+from viewcast.forecasting.models.yearly import YEARLY_SETTINGS, yearly_cycle
 from viewcast.forecasting.panel import Panel
 from viewcast.io.persist import require
 from viewcast.progress import progress_bar
@@ -128,6 +128,8 @@ def compact_state(name: str, model: Any) -> dict[str, Any]:
         kept["fit"] = None  # the optimiser's record: carried through forward, never read
     if spec.in_trend:
         kept["stl"] = dict(model.stl_kwargs)  # the decomposition a forward repeats
+    if spec.yearly:
+        kept["yearly"] = dict(model.yearly_settings)  # the cycle its trend was fitted without
     return kept
 
 
@@ -135,7 +137,10 @@ def restore(name: str, state: Mapping[str, Any]) -> Any:
     """A statsforecast model ready to ``forward`` from a compact state."""
     state = dict(state)
     if SPECS[name].in_trend:
+        yearly = state.pop("yearly", None)
         model = _mstl(state.pop("stl"))
+        if SPECS[name].yearly:
+            model.yearly_settings = yearly
         model.trend_forecaster.model_ = state
     else:
         model = SPECS[name].build()
@@ -145,15 +150,17 @@ def restore(name: str, state: Mapping[str, Any]) -> Any:
 
 def fit_model(name: str, cleaned: np.ndarray) -> Any:
     """A fresh fit of one model on a cleaned history (less its yearly cycle, for the yearly member)."""
-    if SPECS[name].yearly:
-        cleaned = cleaned - yearly_cycle(cleaned, 0)[0]
-    return SPECS[name].build().fit(cleaned)
+    if not SPECS[name].yearly:
+        return SPECS[name].build().fit(cleaned)
+    model = SPECS[name].build().fit(cleaned - yearly_cycle(cleaned, 0, **YEARLY_SETTINGS)[0])
+    model.yearly_settings = dict(YEARLY_SETTINGS)
+    return model
 
 
 def forward(name: str, model: Any, cleaned: np.ndarray, steps: int) -> np.ndarray:
     """The fitted model's forecast from ``cleaned`` (the one path of the run and of a loaded model)."""
     if SPECS[name].yearly:
-        inside, ahead = yearly_cycle(cleaned, steps)
+        inside, ahead = yearly_cycle(cleaned, steps, **model.yearly_settings)
         return _weekly_mstl_forward(model, cleaned - inside, steps) + ahead
     if SPECS[name].in_trend:
         return _weekly_mstl_forward(model, cleaned, steps)
@@ -374,6 +381,14 @@ class StatisticalModels:
                     require(
                         isinstance(stl, dict) and set(stl) <= set(STL_JUMPS) and all(v in (1, 2, 3) for v in stl.values()),
                         f"a fitted {name} state has STL settings {stl!r}",
+                    )
+                if s is not None and SPECS[name].yearly:
+                    yearly = s.get("yearly")
+                    require(
+                        isinstance(yearly, dict)
+                        and set(yearly) == set(YEARLY_SETTINGS)
+                        and all(isinstance(v, int) and 1 <= v <= 1000 for v in yearly.values()),
+                        f"a fitted {name} state has yearly settings {yearly!r}",
                     )
             states[name] = decoded
         return cls(tuple(names), states)

@@ -28,19 +28,24 @@ YEARLY_MIN_DAYS = 547
 #: Fourier harmonics of the year.
 HARMONICS = 3
 YEAR = 365.25
+#: What a fitted member records (its trend was fitted on the history less this cycle, so a saved
+#: model forwards with the settings it was fitted with, whatever later versions default to).
+YEARLY_SETTINGS = {"harmonics": HARMONICS, "min_days": YEARLY_MIN_DAYS}
 
 
-def yearly_cycle(y: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def yearly_cycle(
+    y: np.ndarray, steps: int, harmonics: int = HARMONICS, min_days: int = YEARLY_MIN_DAYS
+) -> tuple[np.ndarray, np.ndarray]:
     """The fitted yearly cycle over ``y``'s days and the ``steps`` days after (zeros when ``y`` is
-    shorter than :data:`YEARLY_MIN_DAYS`)."""
+    shorter than ``min_days``)."""
     n = len(y)
-    if n < YEARLY_MIN_DAYS:
+    if n < min_days:
         return np.zeros(n), np.zeros(steps)
     t = np.arange(n + steps, dtype=float)
-    angle = 2 * np.pi * t[:, None] * np.arange(1, HARMONICS + 1)[None, :] / YEAR
-    harmonics = np.hstack([np.sin(angle), np.cos(angle)])
+    angle = 2 * np.pi * t[:, None] * np.arange(1, harmonics + 1)[None, :] / YEAR
+    waves = np.hstack([np.sin(angle), np.cos(angle)])
     weekday = np.eye(7)[np.arange(n + steps) % 7][:, 1:]
-    design = np.column_stack([np.ones(n + steps), t / YEAR, harmonics, weekday])
+    design = np.column_stack([np.ones(n + steps), t / YEAR, waves, weekday])
     coefficients, *_ = np.linalg.lstsq(design[:n], np.asarray(y, dtype=float), rcond=None)
-    cycle = harmonics @ coefficients[2 : 2 + 2 * HARMONICS]
+    cycle = waves @ coefficients[2 : 2 + 2 * harmonics]
     return cycle[:n], cycle[n:]
