@@ -127,8 +127,8 @@ def test_the_yearly_member_follows_a_seasonal_turn_the_weekly_one_misses():
     assert states[1]["yearly"] == {"harmonics": 3, "min_days": YEARLY_MIN_DAYS}  # saved with its state
     assert set(states[1]) - {"yearly"} == set(states[0])  # otherwise the same kind of state as MSTL's
     # below the minimum history it is the weekly MSTL forwarded from the same kind of fit
-    short = history[-400:]
-    out, _ = run_series(SeriesTask(short, [400], 14, ("mstl", "mstl_yearly"), None))
+    short = history[-(YEARLY_MIN_DAYS - 1) :]
+    out, _ = run_series(SeriesTask(short, [len(short)], 14, ("mstl", "mstl_yearly"), None))
     np.testing.assert_allclose(out[2, 0], out[1, 0])
 
 
@@ -158,9 +158,9 @@ def test_auto_takes_the_yearly_member_only_on_long_histories():
     long_panel = _panel([_yearly_series(760, seed=s)[0] for s in range(3)])
     plan, members, notes = plan_run(config, long_panel)
     assert "mstl_yearly" in members and not any("Yearly" in n for n in notes)
-    short_panel = _panel([_yearly_series(600, seed=s)[0] for s in range(3)])
+    short_panel = _panel([_yearly_series(450, seed=s)[0] for s in range(3)])
     plan, members, notes = plan_run(config, short_panel)
-    earliest = 600 - plan.backtest[-1]
+    earliest = 450 - plan.backtest[-1]
     assert earliest < YEARLY_MIN_DAYS and "mstl_yearly" not in members
     assert (
         f"Yearly MSTL left out: it needs {YEARLY_MIN_DAYS} days of history before the earliest backtest origin; the longest series has {earliest}."
