@@ -168,6 +168,21 @@ def test_auto_takes_the_yearly_member_only_on_long_histories():
     )
 
 
+def test_on_two_years_with_a_yearly_cycle_auto_leans_on_the_yearly_member(tmp_path):
+    import pandas as pd
+
+    import viewcast
+
+    dates = pd.date_range("2022-01-01", periods=760, freq="D").strftime("%Y-%m-%d")
+    frame = pd.concat([pd.DataFrame({"unique_id": f"c{i}", "ds": dates, "y": _yearly_series(760, seed=i)[0]}) for i in range(3)])
+    result = viewcast.forecast(frame, horizon=30, by="creator", progress=False)
+    weights = result.weights.set_index("series")
+    assert (weights["leader"] == "mstl_yearly").all() and (weights["weight_mstl_yearly"] > 0.4).all()
+    result.model.save(tmp_path / "model")
+    again = viewcast.load_model(tmp_path / "model").predict({"history": frame, "horizon": 30})
+    np.testing.assert_allclose([row["point"] for row in again["forecast"]], result.forecast["point"], rtol=1e-9)
+
+
 def test_a_series_too_short_to_fit_falls_back_to_seasonal_naive():
     panel = _panel([ets_series(60, seed=1), ets_series(10, seed=2)])
     models = StatisticalModels(("ets",))
