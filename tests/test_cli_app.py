@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from viewcast.cli.app import flag
+from viewcast import termination
+from viewcast.cli.app import flag, run
 from viewcast.errors import ConfigError
 
 
@@ -83,3 +85,29 @@ def test_sigterm_mid_run_exits_143_with_one_line_and_leaves_nothing(tmp_path):
     assert stderr == "error: terminated; nothing was written\n"
     assert not out.exists()
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_sigterm_whose_exception_was_swallowed_still_writes_nothing(tmp_path, monkeypatch, capsys):
+    """Python only prints an exception raised in a ctypes callback or a finaliser; the recorded
+    request stops the output at the writer and the run still exits 143."""
+    monkeypatch.setattr(termination, "_requested", False)
+    with contextlib.suppress(termination.Terminated):  # as a ctypes callback would: it goes nowhere
+        termination.on_sigterm(signal.SIGTERM, None)
+    assert termination.requested()
+    out = tmp_path / "out"
+    assert run(["data", "synth", "influencers", "--out", str(out / "views.csv")]) == 143
+    assert capsys.readouterr().err.strip() == "error: terminated; nothing was written"
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_swallowed_sigterm_prints_no_exception_ignored_report(monkeypatch, capsys):
+    class Finaliser:
+        def __del__(self):
+            raise termination.Terminated  # where a finaliser or ctypes callback meets the handler
+
+    monkeypatch.setattr(sys, "unraisablehook", termination.quiet_unraisable)
+    Finaliser()
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys, "unraisablehook", sys.__unraisablehook__)
+    Finaliser()
+    assert "Terminated" in capsys.readouterr().err  # the default hook would have reported it

@@ -12,6 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from viewcast import termination
 from viewcast.errors import OutputError
 from viewcast.io.jsonable import dumps, to_jsonable
 from viewcast.io.outputs import MARKER, check_output_file, check_output_folder, output_file, output_folder
@@ -161,3 +162,12 @@ def test_an_output_folder_of_viewcast_0_1_may_be_replaced(tmp_path):
     (other / "report.html").write_text("<p>somebody else's report</p>")
     with pytest.raises(OutputError, match="not written by viewcast"):
         check_output_folder(other)
+
+
+def test_nothing_appears_once_sigterm_was_requested(tmp_path, monkeypatch):
+    monkeypatch.setattr(termination, "_requested", True)  # the handler ran; its exception was lost
+    with pytest.raises(termination.Terminated), output_folder(tmp_path / "folder", kind="test") as folder:
+        folder.text("a.txt", "a")
+    with pytest.raises(termination.Terminated), output_file(tmp_path / "file.txt") as temp:
+        temp.write_text("b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no target, no staging left behind

@@ -26,6 +26,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from viewcast import termination
 from viewcast._version import __version__
 from viewcast.errors import ViewcastError
 
@@ -100,14 +101,6 @@ def _register_commands() -> None:
 _register_commands()
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the program is so that cleanup runs (the default action kills at once)."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
-
-
 def error_line(message: str) -> None:
     """Print one ``error:`` line on stderr (newlines folded: a message is one line)."""
     err_console.print(Text("error: ", style="bold red") + Text(" ".join(str(message).split())))
@@ -137,7 +130,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         error_line("interrupted; nothing was written")
         return 130
-    except Terminated:
+    except termination.Terminated:
         error_line("terminated; nothing was written")
         return 128 + signal.SIGTERM
     except OSError as exc:
@@ -153,5 +146,5 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate)  # `viewcast serve` hands SIGTERM to uvicorn instead
+    termination.install()  # `viewcast serve` hands SIGTERM to uvicorn instead
     sys.exit(run())

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from viewcast import termination
 from viewcast.errors import OutputError
 from viewcast.io.jsonable import dumps
 
@@ -258,6 +259,7 @@ def output_folder(
             if entry.is_file():
                 os.chmod(entry, mode)
         os.chmod(staging, default_mode(directory=True))
+        termination.check()  # a swallowed SIGTERM still stops the folder from appearing
         _swap_in(staging, target)
     finally:
         if staging.exists():
@@ -274,6 +276,7 @@ def output_file(target: str | os.PathLike[str], *, param: str | None = "out") ->
     try:
         yield temp
         os.chmod(temp, default_mode())
+        termination.check()
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
