@@ -4,6 +4,9 @@ member saves and restores."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import typing
 
 import numpy as np
@@ -181,6 +184,31 @@ def test_on_two_years_with_a_yearly_cycle_auto_leans_on_the_yearly_member(tmp_pa
     result.model.save(tmp_path / "model")
     again = viewcast.load_model(tmp_path / "model").predict({"history": frame, "horizon": 30})
     np.testing.assert_allclose([row["point"] for row in again["forecast"]], result.forecast["point"], rtol=1e-9)
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_a_stop_signal_waits_until_the_workers_are_forked_and_then_stops_them(monkeypatch):
+    """A SIGTERM mid-fork once left a worker the pool did not know (the killed run hung on it)."""
+    from viewcast import termination
+    from viewcast.forecasting.models import statistical
+
+    previous = signal.signal(signal.SIGTERM, termination.on_sigterm)
+    monkeypatch.setattr(termination, "_requested", False)
+    real_submit = statistical.ProcessPoolExecutor.submit
+
+    def submit_and_get_killed(pool, *args, **kwargs):
+        future = real_submit(pool, *args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives during the first submit, which forks
+        return future
+
+    monkeypatch.setattr(statistical.ProcessPoolExecutor, "submit", submit_and_get_killed)
+    tasks = [SeriesTask(ets_series(40, seed=s), [40], 7, ("ets",), None) for s in range(4)]
+    try:
+        with pytest.raises(termination.Terminated):
+            statistical.PendingTasks(tasks, jobs=2)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert not multiprocessing.active_children()  # every worker was stopped before unwinding
 
 
 def test_a_series_too_short_to_fit_falls_back_to_seasonal_naive():

@@ -22,9 +22,11 @@ short series spread evenly (``VIEWCAST_JOBS`` processes; two on large panels by 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
@@ -258,6 +260,31 @@ def jobs_for(work: int) -> int:
     return min(2, os.cpu_count() or 1) if work >= PARALLEL_WORK else 1
 
 
+#: Signals that stop a run (Ctrl-C, a scheduler's SIGTERM).
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the workers fork: one arriving mid-fork left a worker the pool
+    did not know, which outlived the run holding its output pipes (the killed forecast hung). A
+    held signal is raised when the block ends, with every worker known and stoppable."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _unblock_stop_signals() -> None:
+    """Worker start: take Ctrl-C and SIGTERM again (a fork inherits the held mask)."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
 class PendingTasks:
     """Series tasks under way in ``jobs`` worker processes (interleaved chunks), or queued to run
     in this process when one job will do.
@@ -274,8 +301,14 @@ class PendingTasks:
             count = min(len(tasks), jobs * CHUNKS_PER_JOB)
             chunks = [list(range(c, len(tasks), count)) for c in range(count)]
             context = get_context("fork") if "fork" in get_all_start_methods() else None
-            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-            self.futures = {self.pool.submit(_run_chunk, [tasks[i] for i in chunk]): chunk for chunk in chunks}
+            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_unblock_stop_signals)
+            try:
+                with _stop_signals_held():  # the first submit forks the workers
+                    self.futures = {self.pool.submit(_run_chunk, [tasks[i] for i in chunks[0]]): chunks[0]}
+                self.futures |= {self.pool.submit(_run_chunk, [tasks[i] for i in chunk]): chunk for chunk in chunks[1:]}
+            except BaseException:  # SIGTERM or Ctrl-C while handing over: stop the workers, then unwind
+                self.cancel()
+                raise
 
     def cancel(self) -> None:
         """Stop the workers (the caller failed before collecting)."""
