@@ -4,9 +4,9 @@ The CLI's handler raises :class:`Terminated` wherever the program is, so that cl
 default action kills at once and leaves worker processes and staging folders behind). Python can
 only print an exception raised inside a ctypes callback (LightGBM's logger) or a finaliser, so the
 handler also records the request, and the output writer checks it just before an output appears:
-a run whose SIGTERM was swallowed still writes nothing and exits 143 (seen about once in ten
-killed 300-creator forecasts before this check). The "Exception ignored" report Python prints
-for it is silenced too: the run's one line says what happened.
+a run whose SIGTERM was swallowed still writes nothing and exits 143 (the killed-forecast test
+once saw such a run finish and exit 0). The "Exception ignored" report Python prints for it is
+silenced too: the run's one line says what happened.
 """
 
 from __future__ import annotations
