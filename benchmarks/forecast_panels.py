@@ -19,7 +19,8 @@ Measures, per method and panel (for the series, and for the total as one series)
 Panels: the real series in ``$VIEWCAST_DATA_DIR/daily_series`` (default ``../shared/data``):
 21 Chicago 'L' stations x 760 days at six cut-offs, one-year Chicago panels at three, slices of
 bitcoin, births and deaths series (760 and 365 days), and generated count panels
-(:func:`viewcast.synth.series.count_panel`). Timing: a 20 x 760 panel, viewcast and the four
+(:func:`viewcast.synth.series.count_panel`): two of independent creators and one of 56 creators
+whose platform triples in a year (the issue's panel D: one year, every series growing). Timing: a 20 x 760 panel, viewcast and the four
 peers back to back (ratio of wall times), and 1,000 creators x 730 days through the command line
 (``viewcast forecast FILE --by creator``), end to end.
 
@@ -106,10 +107,13 @@ def assorted(days: int, slices: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[["unique_id", "ds", "y"]]
 
 
-def generated(series: int, days: int, seed: int) -> pd.DataFrame:
+def generated(series: int, days: int, seed: int, common_growth: float = 1.0) -> pd.DataFrame:
     dates = pd.date_range("2020-01-01", periods=days, freq="D")
     return pd.concat(
-        [pd.DataFrame({"unique_id": uid, "ds": dates, "y": y}) for uid, y in count_panel(series, days, seed).items()],
+        [
+            pd.DataFrame({"unique_id": uid, "ds": dates, "y": y})
+            for uid, y in count_panel(series, days, seed, common_growth).items()
+        ],
         ignore_index=True,
     )
 
@@ -122,6 +126,7 @@ def panels(which: list[str] | None) -> dict[str, pd.DataFrame]:
         "assorted365": lambda: assorted(365, ASSORTED_365),
         "syn760": lambda: generated(20, 760, seed=1),
         "syn365": lambda: generated(20, 365, seed=2),
+        "grow365": lambda: generated(56, 365, seed=3, common_growth=3.0),
     }
     chosen = [name for name in builders if not which or any(name.startswith(w) for w in which)]
     return {name: builders[name]() for name in chosen}

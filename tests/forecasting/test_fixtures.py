@@ -17,6 +17,7 @@ from viewcast.forecasting.pipeline import run_saved
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
+import forecast_direct_total_make_fixture as direct_total  # noqa: E402
 import forecast_make_fixture as combination  # noqa: E402
 from make_forecast_fixtures import CURRENT, fixture_frame  # noqa: E402
 
@@ -29,7 +30,7 @@ NEW = json.loads((FIXTURES / combination.EXPECTED).read_text())
 
 def test_every_fixture_has_recorded_numbers():
     assert set(OLD) == {"forecast_ets_model", "forecast_lstm_model", *CURRENT}
-    assert {p.name for p in FIXTURES.glob("forecast_*_model*")} == {*OLD, combination.FOLDER}
+    assert {p.name for p in FIXTURES.glob("forecast_*_model*")} == {*OLD, combination.FOLDER, direct_total.FOLDER}
 
 
 @pytest.mark.parametrize("folder", sorted(OLD))
@@ -54,6 +55,20 @@ def test_the_combination_fixture_forecasts_the_numbers_it_recorded():
         np.testing.assert_allclose([row[column] for row in answer["forecast"]], values, rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(result.forecast[column].to_numpy(), values, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose([d["bound"] for d in answer["total_quantiles"][0]["daily"]], NEW["total_q99"], rtol=1e-6)
+
+
+def test_the_direct_total_fixture_forecasts_the_total_it_recorded():
+    expected = json.loads((FIXTURES / direct_total.EXPECTED).read_text())
+    model = viewcast.load_model(FIXTURES / direct_total.FOLDER)
+    assert model.engine.direct_total is not None and model.engine.direct_total.members[0] == "seasonal_naive"
+    answer = model.predict({"history": direct_total.fixture_frame(), "horizon": 7, "quantiles": [0.99]})
+    for column, values in expected["forecast"].items():
+        np.testing.assert_allclose([row[column] for row in answer["forecast"]], values, rtol=1e-6, atol=1e-6)
+    for column, values in expected["total"].items():
+        np.testing.assert_allclose([row[column] for row in answer["total"]], values, rtol=1e-6, atol=1e-6)
+    summed = np.asarray(expected["forecast"]["point"]).reshape(-1, 7).sum(axis=0)
+    assert not np.allclose(expected["total"]["point"], summed)  # the total is its own forecast, not the sum
+    np.testing.assert_allclose([d["bound"] for d in answer["total_quantiles"][0]["daily"]], expected["total_q99"], rtol=1e-6)
 
 
 def test_a_forecast_with_an_older_model_saves_its_report(tmp_path):

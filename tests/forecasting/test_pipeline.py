@@ -46,8 +46,9 @@ def test_bands_hold_about_nominal_on_each_side_of_held_out_days():
     assert (fc["point"] <= fc["hi80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
 
 
-def test_total_is_the_sum_of_the_series_with_its_own_bands():
-    result = viewcast.forecast(to_long(_seasonal_walks(5, 120, seed=6)), horizon=14, by="creator", progress=False)
+def test_total_of_one_model_is_the_sum_of_the_series_with_its_own_bands():
+    result = viewcast.forecast(to_long(_seasonal_walks(5, 120, seed=6)), horizon=14, model="ets", by="creator", progress=False)
+    assert result.backtest["total"]["forecast"] == "bottom-up"
     summed = result.forecast.groupby("date", sort=False)["point"].sum().to_numpy()
     np.testing.assert_allclose(result.total["point"].to_numpy(), summed)
     # the total's band is far narrower than the sum of the series' bounds (they do not all peak at once)

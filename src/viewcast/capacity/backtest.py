@@ -47,7 +47,7 @@ from viewcast.forecasting.capacity import (
 from viewcast.forecasting.config import CapacityConfig
 from viewcast.forecasting.data import DayAxis
 from viewcast.forecasting.evaluation.intervals import TOTAL_TAILS, ConformalCalibration
-from viewcast.forecasting.evaluation.origins import recent_scale, summed_windows
+from viewcast.forecasting.evaluation.origins import recent_scale
 from viewcast.forecasting.panel import Panel
 from viewcast.forecasting.training import Backtest
 
@@ -139,7 +139,7 @@ def plan_backtest(detail: Backtest, panel: Panel, axis: DayAxis, config: Capacit
     lead = config.lead_time_days
     steps = np.arange(lead, min(lead + BLOCK, window))
     n_bt = len(plan.backtest)
-    actual, forecast, usable = summed_windows(detail.actual, detail.combined)
+    actual, forecast, usable = detail.total_windows
     if not len(steps) or n_bt < 2:
         return None
     total = panel.aligned_total()

@@ -4,8 +4,10 @@
 forecast model holds. Given any history of the fitted series it forecasts the way the run did:
 every member forecasts from the history (statistical members forward their fitted states from the
 cleaned history, global ones run their learned model), the series' weights combine them, the
-total is the sum of the series (bottom-up), and the series' and the total's own calibrations turn
-the recent error scale into bands at any probability. ``auto`` combines several members; a
+total is the sum of the series (bottom-up) or, where that did better in the backtest, a
+combination of one series fitted on the total itself (:mod:`~viewcast.forecasting.total`), and
+the series' and the total's own calibrations turn the recent error scale into bands at any
+probability. ``auto`` combines several members; a
 single requested model is a combination of one.
 """
 
@@ -24,6 +26,7 @@ from viewcast.forecasting.models import GLOBAL, MODEL_NAMES, STATISTICAL, global
 from viewcast.forecasting.models.base import GlobalMember
 from viewcast.forecasting.models.statistical import StatisticalModels, jobs_for
 from viewcast.forecasting.panel import Panel
+from viewcast.forecasting.total import total_panel
 from viewcast.io.persist import require, require_finite, require_shape
 
 #: What ``name`` says for a combination of several members.
@@ -70,6 +73,9 @@ class Combination:
     calibration: ConformalCalibration
     total_calibration: ConformalCalibration
     progress: bool = field(default=False, compare=False)
+    #: The total's own forecast (statistical members fitted on the summed series), or None:
+    #: the total is the sum of the series.
+    direct_total: Combination | None = None
 
     @property
     def name(self) -> str:
@@ -121,11 +127,15 @@ class Combination:
         point = np.stack([full[i, lag : lag + horizon] for i, lag in enumerate(lags)])
         scale = np.array([recent_scale(v, [len(v)])[0] for v in panel.values])
         total = panel.aligned_total()
+        if self.direct_total is None:
+            total_point = point.sum(axis=0)
+        else:
+            total_point = self.direct_total.project(total_panel(panel), horizon).point[0]
         return Projection(
             point=point,
             scale=scale,
             offsets=lags,
-            total_point=point.sum(axis=0),
+            total_point=total_point,
             total_scale=float(recent_scale(total, [len(total)])[0]),
             calibration=self.calibration,
             total_calibration=self.total_calibration,
@@ -170,6 +180,9 @@ class Combination:
             "calibration": calibration,
             "total_calibration": total_calibration,
         }
+        if self.direct_total is not None:
+            config["direct_total"], arrays = self.direct_total.state()
+            tensors.update({f"direct_total.{k}": v for k, v in arrays.items()})
         return config, tensors
 
     @classmethod
@@ -200,6 +213,16 @@ class Combination:
             )
             for name in saved_global
         }
+        direct_total = None
+        if config.get("direct_total") is not None:
+            require(series > 1 and isinstance(config["direct_total"], Mapping), "the total's own forecast is malformed")
+            prefix = "direct_total."
+            own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+            direct_total = cls.from_state(config["direct_total"], own, 1)
+            require(
+                direct_total.direct_total is None and not direct_total.global_members,
+                "the total's own forecast must be statistical members of one series",
+            )
         return cls(
             members=tuple(members),
             weights=np.asarray(weights, dtype=float),
@@ -208,4 +231,5 @@ class Combination:
             phase=np.asarray(phase, dtype=np.int64),
             calibration=ConformalCalibration.from_state(config.get("calibration"), tensors, "calibration."),
             total_calibration=ConformalCalibration.from_state(config.get("total_calibration"), tensors, "total_calibration."),
+            direct_total=direct_total,
         )

@@ -12,7 +12,9 @@ One pass over a panel (:func:`fit_forecast`):
    trained once (LightGBM at the earliest backtest origin, the LSTM by the study's recipe) and
    run from every origin and from the last day;
 4. per-series weights from the backtest MAEs (:mod:`~viewcast.forecasting.evaluation.weights`);
-5. the scaled errors of the combined backtest forecasts, of the series and of their sum,
+5. the statistical members fitted on the total too, and the total forecast by the sum of the
+   series or by its own combination, whichever scored lower (:mod:`~viewcast.forecasting.total`);
+6. the scaled errors of the combined backtest forecasts, of the series and of the total,
    calibrate the bands (:mod:`~viewcast.forecasting.evaluation.intervals`).
 
 The final forecasts computed in step 3 are the forecast of the run: nothing is fitted or
@@ -58,6 +60,7 @@ from viewcast.forecasting.models.statistical import (
 )
 from viewcast.forecasting.models.yearly import YEARLY_MIN_DAYS
 from viewcast.forecasting.panel import Panel
+from viewcast.forecasting.total import DIRECT, DirectTotal, choose_total, fit_direct_total, total_panel
 
 NAIVE = "seasonal_naive"
 #: Backtest origins at most on panels above ``LARGE_PANEL`` series (forwards are most of their cost).
@@ -91,6 +94,8 @@ class Backtest:
     scale: np.ndarray  # (series,) MASE scale of each series' whole history
     volume: np.ndarray  # (series,) mean daily views of the last four weeks
     coverage: dict[str, dict[str, float | None]]
+    total_forecast: dict[str, Any]  # which forecast serves the total, and the scores it was chosen on
+    total_windows: tuple[np.ndarray, np.ndarray, np.ndarray]  # the total's (actual, forecast, present)
     reported: dict[str, np.ndarray] = field(default_factory=dict)  # trained for the report only
 
     @property
@@ -147,7 +152,7 @@ class Backtest:
             "members": members,
             "benchmark": {"name": NAIVE, **self._scores(self.benchmark)},
             "combination": {**self._scores(self.combined), **self.coverage["series"]},
-            "total": self.coverage["total"],
+            "total": {**self.coverage["total"], **self.total_forecast},
             "leaders": {name: int(np.sum(leaders == name)) for name in self.members},
             "per_series": listed,
             "reported_only": {name: {"description": DESCRIPTIONS[name], **self._scores(f)} for name, f in self.reported.items()},
@@ -176,7 +181,22 @@ class Fit:
         return (
             f"per-series weights proportional to 1/MAE² over {', '.join(members)} from {self.backtest.backtest_origins} "
             f"weekly backtest origins; the largest weight goes to {leading} of {len(self.backtest.ids)} series"
+            f"{_total_sentence(self.backtest.total_forecast)}"
         )
+
+
+def _total_sentence(choice: dict[str, Any]) -> str:
+    """Which forecast serves the total and why (empty for a single series)."""
+    bottom_up, direct = choice.get("mae_bottom_up"), choice.get("mae_direct")
+    if bottom_up is None or direct is None:
+        return ""
+    scores = (
+        f"backtest MAE {direct:,.0f} for the total's own forecast against {bottom_up:,.0f} for the sum of the series, "
+        "each origin weighted on the others"
+    )
+    if choice["forecast"] == DIRECT:
+        return f"; the total is forecast on its own, not as the sum of the series ({scores})"
+    return f"; the total is the sum of the series ({scores})"
 
 
 def _finite(value: float) -> float | None:
@@ -267,14 +287,24 @@ def _scaled_errors(actual: np.ndarray, forecast: np.ndarray, panel: Panel, lengt
     return (actual - forecast) / scale[..., None]
 
 
+def _total_windows(
+    actual: np.ndarray, combined: np.ndarray, direct: DirectTotal | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The total's ``(actual, forecast, present)`` at every origin, ``(origins, window)``: the
+    direct forecast's if it serves the total, else the series' sums (:func:`summed_windows`)."""
+    if direct is None:
+        return summed_windows(actual, combined)
+    return direct.actual[0], direct.combined[0], np.isfinite(direct.actual[0, :, 0])
+
+
 def _total_errors(
-    panel: Panel, plan: OriginPlan, actual: np.ndarray, combined: np.ndarray
+    panel: Panel, plan: OriginPlan, total_windows: tuple[np.ndarray, np.ndarray, np.ndarray]
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Scaled errors of the series' summed forecasts (:func:`summed_windows`, divided by the
+    """Scaled errors of the total's backtest forecasts (:func:`_total_windows`, divided by the
     total's own recent error scale): one ``(1, window)`` array per backtest origin (empty where
-    no series has one), and the calendar origins' rows."""
+    there is none), and the calendar origins' rows."""
     total = panel.aligned_total()
-    actual_total, forecast_total, present = summed_windows(actual, combined)
+    actual_total, forecast_total, present = total_windows
     scale = recent_scale(total, [len(total) - offset for offset in plan.offsets])
     errors = (actual_total - forecast_total) / scale[:, None]
     n_bt = len(plan.backtest)
@@ -414,6 +444,19 @@ def fit_members(
     return MemberForecasts(statistical, global_members, forecasts, stat[0], reported, study, notes)
 
 
+def _direct_combination(direct: DirectTotal, panel: Panel, calibration: ConformalCalibration) -> Combination:
+    """The total's own forecast as a combination of one series (calibrated as the total)."""
+    return Combination(
+        members=direct.members,
+        weights=direct.weights,
+        statistical=direct.statistical,
+        global_members={},
+        phase=total_panel(panel).weekdays(),
+        calibration=calibration,
+        total_calibration=calibration,
+    )
+
+
 def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     """Fit every member of the run once, weigh and calibrate their combination (see the module docstring)."""
     timings: dict[str, float] = {}
@@ -431,7 +474,12 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     errors = _scaled_errors(actual, combined, panel, lengths)
     by_origin = [errors[lengths[:, k] > 0, k] for k in range(n_bt)]
     calendar = np.concatenate([errors[lengths[:, k] > 0, k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
-    total_by_origin, total_calendar = _total_errors(panel, plan, actual, combined)
+    direct = fit_direct_total(panel, plan, members) if len(members) > 1 else None
+    source, choice = choose_total(direct, actual, scored, n_bt)
+    serving = direct if source == DIRECT else None
+    total_windows = _total_windows(actual, combined, serving)
+    total_by_origin, total_calendar = _total_errors(panel, plan, total_windows)
+    total_calibration = ConformalCalibration(np.concatenate(total_by_origin), total_calendar, TOTAL_TAILS)
     combination = Combination(
         members=members,
         weights=weights,
@@ -439,8 +487,9 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         global_members=fitted.global_members,
         phase=panel.weekdays(),
         calibration=ConformalCalibration(np.concatenate(by_origin), calendar, SERIES_TAILS),
-        total_calibration=ConformalCalibration(np.concatenate(total_by_origin), total_calendar, TOTAL_TAILS),
+        total_calibration=total_calibration,
         progress=config.progress,
+        direct_total=None if serving is None else _direct_combination(serving, panel, total_calibration),
     )
     backtest = Backtest(
         plan=plan,
@@ -459,6 +508,8 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
             "series": _held_out_coverage(by_origin, calendar, SERIES_TAILS),
             "total": _held_out_coverage(total_by_origin, total_calendar, TOTAL_TAILS),
         },
+        total_forecast={"forecast": source, **choice},
+        total_windows=total_windows,
         reported=fitted.reported,
     )
     timings["calibration"] = time.perf_counter() - started

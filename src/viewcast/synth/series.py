@@ -62,13 +62,14 @@ def ar2_series(days: int = 400, seed: int = 0, mean: float = 1000.0, noise_sd: f
     return mean + x[100:]
 
 
-def count_panel(series: int = 20, days: int = 760, seed: int = 0) -> dict[str, np.ndarray]:
+def count_panel(series: int = 20, days: int = 760, seed: int = 0, common_growth: float = 1.0) -> dict[str, np.ndarray]:
     """Overdispersed daily counts per series, with the shocks that break weekly models.
 
     Each series: a level between 200 and 20,000 a day, a log-linear trend, a multiplicative weekly
     profile, a yearly wave, a slowly wandering level, zero to two level shifts, and zero to seven
     isolated outliers (a day at x0.2, x2.5 or x4: outages and viral days), drawn from a negative
-    binomial with 20 degrees of overdispersion.
+    binomial with 20 degrees of overdispersion. ``common_growth`` multiplies every series' mean by
+    that factor a year (a platform growing as a whole: the same draws otherwise).
     """
     rng = np.random.default_rng(seed)
     t = np.arange(days)
@@ -82,7 +83,7 @@ def count_panel(series: int = 20, days: int = 760, seed: int = 0) -> dict[str, n
         log_mean += np.cumsum(rng.normal(0, 0.01, days))
         for _ in range(rng.integers(0, 3)):
             log_mean[rng.integers(days // 4, days - 5) :] += rng.normal(0, 0.3)
-        mean = np.exp(log_mean) * weekly[t % 7]
+        mean = np.exp(log_mean + np.log(common_growth) / 365 * t) * weekly[t % 7]
         y = rng.negative_binomial(20, 20 / (20 + mean)).astype(float)
         spikes = rng.choice(days, size=rng.integers(0, 8), replace=False)
         y[spikes] *= rng.choice([0.2, 2.5, 4.0], size=len(spikes))

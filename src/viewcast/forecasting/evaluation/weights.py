@@ -50,3 +50,18 @@ def combine(weights: np.ndarray, forecasts: np.ndarray) -> np.ndarray:
     summed = (w * np.where(present, forecasts, 0.0)).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, summed / np.where(total > 0, total, 1.0), np.nan)
+
+
+def leave_one_origin_out(actual: np.ndarray, forecasts: np.ndarray) -> np.ndarray:
+    """``(series, origins, window)`` combined forecasts, each origin's weighted on the other origins.
+
+    Weights fitted on the same windows they are scored on flatter a pool in proportion to its
+    size; this scores a combination the way its next month will meet it.
+    """
+    origins = actual.shape[1]
+    out = np.full(actual.shape, np.nan)
+    for k in range(origins):
+        others = [j for j in range(origins) if j != k]
+        weights = inverse_error_weights(backtest_mae(actual[:, others], forecasts[:, :, others]))
+        out[:, k] = combine(weights, forecasts[:, :, k])
+    return out
