@@ -191,12 +191,12 @@ def _total_sentence(choice: dict[str, Any]) -> str:
     if bottom_up is None or direct is None:
         return ""
     scores = (
-        f"backtest MAE {direct:,.0f} for the total's own forecast against {bottom_up:,.0f} for the sum of the series, "
+        f"backtest MAE {direct:,.0f} for the total's own forecast and {bottom_up:,.0f} for the sum, "
         "each origin weighted on the others"
     )
     if choice["forecast"] == DIRECT:
-        return f"; the total is forecast on its own, not as the sum of the series ({scores})"
-    return f"; the total is the sum of the series ({scores})"
+        return f"; the total is forecast on its own, not as the sum of the series: {scores}"
+    return f"; the total is the sum of the series: {scores}"
 
 
 def _finite(value: float) -> float | None:
