@@ -30,11 +30,10 @@ import numpy as np
 
 from viewcast.forecasting.evaluation.origins import OriginPlan, windows
 from viewcast.forecasting.evaluation.weights import backtest_mae, combine, inverse_error_weights, leave_one_origin_out
-from viewcast.forecasting.models import STATISTICAL
+from viewcast.forecasting.models import NAIVE, STATISTICAL
 from viewcast.forecasting.models.statistical import StatisticalModels
 from viewcast.forecasting.panel import Panel
 
-NAIVE = "seasonal_naive"
 #: Fewest shared backtest origins on which bottom-up and the direct total are compared.
 MIN_SHARED_ORIGINS = 4
 BOTTOM_UP = "bottom-up"

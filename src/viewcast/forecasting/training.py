@@ -44,6 +44,7 @@ from viewcast.forecasting.models import (
     GLOBAL,
     LARGE_PANEL,
     LARGE_PANEL_SKIPS,
+    NAIVE,
     STATISTICAL,
     global_class,
 )
@@ -62,7 +63,6 @@ from viewcast.forecasting.models.yearly import YEARLY_MIN_DAYS
 from viewcast.forecasting.panel import Panel
 from viewcast.forecasting.total import DIRECT, DirectTotal, choose_total, fit_direct_total, total_panel
 
-NAIVE = "seasonal_naive"
 #: Backtest origins at most on panels above ``LARGE_PANEL`` series (forwards are most of their cost).
 LARGE_PANEL_ORIGINS = 8
 #: Series listed one by one in the report (the rest are in weights.csv).

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from viewcast.forecasting.models.base import GlobalMember
 
 #: Statistical members (per series); seasonal naive needs no fit.
+#: The benchmark every backtest reports and the fallback of every statistical fit.
+NAIVE = "seasonal_naive"
 STATISTICAL: tuple[str, ...] = ("seasonal_naive", "ets", "dot", "mstl", "mstl_yearly", "theta", "arima")
 #: Global members: name -> "module:class" under this package.
 GLOBAL: dict[str, str] = {"lgbm": "boosting:LightGBMForecaster", "lstm": "lstm:LSTMForecaster"}
