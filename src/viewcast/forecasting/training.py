@@ -17,8 +17,10 @@ One pass over a panel (:func:`fit_forecast`):
 6. the scaled errors of the combined backtest forecasts, of the series and of the total,
    calibrate the bands (:mod:`~viewcast.forecasting.evaluation.intervals`).
 
-The final forecasts computed in step 3 are the forecast of the run: nothing is fitted or
-forwarded twice, and a saved model forecasting the same history takes the same path.
+The final forecasts computed in step 3 are the forecast of the run: nothing is fitted twice,
+and a saved model forecasting the same history takes the same path. The one exception is small:
+a total served by its own forecast forwards its members (one series) once more from the last day,
+when the forecast is projected.
 """
 
 from __future__ import annotations
