@@ -20,7 +20,10 @@ Panels: the real series in ``$VIEWCAST_DATA_DIR/daily_series`` (default ``../sha
 21 Chicago 'L' stations x 760 days at six cut-offs, one-year Chicago panels at three, slices of
 bitcoin, births and deaths series (760 and 365 days), and generated count panels
 (:func:`viewcast.synth.series.count_panel`): two of independent creators and one of 56 creators
-whose platform triples in a year (the issue's panel D: one year, every series growing). Timing: a 20 x 760 panel, viewcast and the four
+whose platform triples in a year (the issue's panel D: one year, every series growing). Ragged
+panels (``*_ragged``): three of the Chicago cut-offs, the assorted slices and a generated panel
+where every series ends on the same day but starts 365 to 760 days before it, as creators join a
+platform at different times (the summed total then jumps where a series enters). Timing: a 20 x 760 panel, viewcast and the four
 peers back to back (ratio of wall times), and 1,000 creators x 730 days through the command line
 (``viewcast forecast FILE --by creator``), end to end.
 
@@ -127,9 +130,22 @@ def panels(which: list[str] | None) -> dict[str, pd.DataFrame]:
         "syn760": lambda: generated(20, 760, seed=1),
         "syn365": lambda: generated(20, 365, seed=2),
         "grow365": lambda: generated(56, 365, seed=3, common_growth=3.0),
+        **{
+            f"chi760_{end}_ragged": (lambda end=end, seed=seed: ragged(chicago(760, end), seed))
+            for seed, end in enumerate(("2010-07-25", "2014-01-03", "2016-08-28"), start=1)
+        },
+        "assorted760_ragged": lambda: ragged(assorted(760, ASSORTED_760), seed=4),
+        "syn760_ragged": lambda: ragged(generated(20, 760, seed=5), seed=5),
     }
     chosen = [name for name in builders if not which or any(name.startswith(w) for w in which)]
     return {name: builders[name]() for name in chosen}
+
+
+def ragged(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The same series, each keeping a random 365 days or more of its history (its last days)."""
+    rng = np.random.default_rng(seed)
+    kept = [g.iloc[-int(rng.integers(365, len(g) + 1)) :] for _, g in frame.sort_values("ds").groupby("unique_id")]
+    return pd.concat(kept, ignore_index=True)
 
 
 def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -141,8 +157,10 @@ def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 # --- scoring --------------------------------------------------------------------------------------
 def matrix(frame: pd.DataFrame, ids: list[str], column: str) -> np.ndarray:
+    """``(series, days)`` values, series that start later padded with NaN in front (ragged panels)."""
     groups = {uid: g.sort_values("ds")[column].to_numpy(float) for uid, g in frame.groupby("unique_id")}
-    return np.stack([groups[uid] for uid in ids])
+    days = max(len(v) for v in groups.values())
+    return np.stack([np.concatenate([np.full(days - len(groups[uid]), np.nan), groups[uid]]) for uid in ids])
 
 
 def relative_mae(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray) -> np.ndarray:
@@ -206,7 +224,13 @@ def evaluate(name: str, frame: pd.DataFrame) -> dict:
     ids = sorted(train["unique_id"].unique())
     history, actual = matrix(train, ids, "y"), matrix(test, ids, "y")
     total_history, total_actual = history.sum(axis=0)[None], actual.sum(axis=0)[None]
-    row = {"panel": name, "series": len(ids), "train_days": int(history.shape[1]), "load_before": load()}
+    row = {
+        "panel": name,
+        "series": len(ids),
+        "train_days": int(history.shape[1]),
+        "shortest_train_days": int(np.isfinite(history).sum(axis=1).min()),
+        "load_before": load(),
+    }
     peers, peer_seconds = run_peers(train)
     row["peers_seconds"] = peer_seconds
     for peer in PEERS:
