@@ -104,6 +104,28 @@ def test_creators_ending_early_are_forecast_to_the_common_dates():
     pd.testing.assert_frame_equal(pd.DataFrame(again["forecast"]), result.forecast)
 
 
+def test_creators_who_joined_later_are_forecast_from_their_own_history():
+    """A panel whose series start on different days but end together (creators join over time)."""
+    old, young = _seasonal_walks(4, 330, seed=11), _seasonal_walks(3, 120, seed=12)
+    young = {f"young_{k}": v * 3 for k, v in young.items()}  # a different level, so a mix-up shows
+    frame = pd.concat(
+        [to_long({k: v[:300] for k, v in old.items()}), to_long({k: v[:90] for k, v in young.items()}, start="2024-07-29")]
+    )
+    assert frame.groupby("unique_id")["ds"].max().nunique() == 1
+    result = viewcast.forecast(frame, horizon=30, by="creator", progress=False)
+    fc = result.forecast
+    assert fc.groupby("series")["date"].agg(["min", "max", "count"]).drop_duplicates().shape[0] == 1
+    truth = {**{k: v[300:] for k, v in old.items()}, **{k: v[90:] for k, v in young.items()}}
+    for name, part in fc.groupby("series"):
+        level = truth[name].mean()  # a seasonal walk wanders little in 30 days: about its last level
+        assert abs(part["point"].mean() / level - 1) < 0.05, (name, part["point"].mean(), level)
+    # the young series have windows from 7 of the 12 weekly origins (30..76 days back); the total's
+    # choice is scored only where every series has one
+    assert result.backtest["total"]["shared_origins"] == 7
+    total_truth = sum(t.mean() for t in truth.values())
+    assert abs(result.total["point"].mean() / total_truth - 1) < 0.03
+
+
 def test_the_studys_short_sample_gets_short_windows_and_the_lstm_table(tmp_path):
     path = tmp_path / "study.csv"
     write_influencers(path, creators=10, days=50, seed=0)
