@@ -23,9 +23,11 @@ bitcoin, births and deaths series (760 and 365 days), and generated count panels
 whose platform triples in a year (the issue's panel D: one year, every series growing). Ragged
 panels (``*_ragged``): three of the Chicago cut-offs, the assorted slices and a generated panel
 where every series ends on the same day but starts 365 to 760 days before it, as creators join a
-platform at different times (the summed total then jumps where a series enters). Timing: a 20 x 760 panel, viewcast and the four
-peers back to back (ratio of wall times), and 1,000 creators x 730 days through the command line
-(``viewcast forecast FILE --by creator``), end to end.
+platform at different times (the summed total then jumps where a series enters).
+
+Timing: a 20 x 760 panel, viewcast and the four peers back to back (ratio of wall times), and
+1,000 creators x 730 days through the command line (``viewcast forecast FILE --by creator``),
+end to end.
 
 Writes ``benchmarks/results/forecast_panels.json``. Usage::
 
