@@ -20,7 +20,18 @@ totals differ by orders of magnitude; so each panel's server is sized to its tot
 about 200 servers on an average day) and the shortfall price is set so that a server-day short costs what
 it costs at the defaults ($500 per million views x 2.5M views a server = $1,250 against $48 for an
 idle server-day: ``q* = 0.963``). A second setting with a cheaper shortfall ($200 per server-day
-short, ``q* = 0.806``) checks that the plan follows the costs. Lead time: the default 7 days.
+short, ``q* = 0.806``) checks that the plan follows the costs. Lead time: the default (1 day); a
+third setting orders servers a week ahead.
+
+**Totals** (25, every one 760 or 365 days of training and 30 held out), reported together and by
+kind (``summary_by_kind``):
+
+* ``panel_total`` (15), sums over many series as the issue checks them: the 21 Chicago 'L'
+  stations at six 760-day and three one-year cut-offs, the forecast benchmark's assorted panels
+  (14 and 16 slices of bitcoin, births and deaths) and its four real ragged panels, whose series
+  start on different days (``benchmarks/forecast_panels.py``, ``PANEL_TOTALS``);
+* ``single_series`` (10): US births and bitcoin transactions at four cut-offs, Puerto Rico deaths
+  at two, each one noisy count with nothing to average its noise away.
 
 Timing: the demo sample (10 creators x 50 days) and a generated 20-series x 760-day panel
 (``by="creator"``), end to end.
@@ -45,8 +56,9 @@ warnings.filterwarnings("ignore")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+import forecast_panels  # noqa: E402  (the same real series and panels, the same load reading)
 import viewcast.capacity as capacity  # noqa: E402
-from forecast_panels import data_dir, load  # noqa: E402  (the same real series, the same load reading)
+from forecast_panels import data_dir, load  # noqa: E402
 from viewcast.capacity.backtest import PLANS, SHORT_TOLERANCE  # noqa: E402
 from viewcast.forecasting.capacity import (  # noqa: E402
     Fleet,
@@ -73,6 +85,19 @@ SINGLE = {
     "bitcoin": ("bitcoin_tx", ("2015-12-31", "2017-03-31", "2018-08-31", "2019-12-31")),
     "deaths": ("pr_deaths", ("2017-02-28", "2018-04-15")),
 }
+#: The forecast benchmark's other real panels (one-year Chicago, the assorted slices, panels whose
+#: creators joined on different days): their totals, summed over 21 or 14 series.
+PANEL_TOTALS = (
+    "chi365_2009-12-30",
+    "chi365_2013-05-31",
+    "chi365_2015-09-10",
+    "assorted760",
+    "assorted365",
+    "chi760_2010-07-25_ragged",
+    "chi760_2014-01-03_ragged",
+    "chi760_2016-08-28_ragged",
+    "assorted760_ragged",
+)
 SAMPLE = ROOT.parent / "src" / "viewcast" / "sample_data" / "influencers_sample.csv"
 
 
@@ -91,9 +116,17 @@ def panels(which: list[str]) -> dict[str, pd.DataFrame]:
     for name, (uid, ends) in SINGLE.items():
         for end in ends:
             out[f"{name}_{end}"] = _window(assorted[assorted["unique_id"] == uid][["ds", "y"]], 760, end)
+    wanted = [name for name in PANEL_TOTALS if not which or any(name.startswith(w) for w in which)]
+    for name, frame in forecast_panels.panels(wanted).items() if wanted else ():
+        out[name] = frame.groupby("ds", as_index=False)["y"].sum()
     return {
         name: frame.reset_index(drop=True) for name, frame in out.items() if not which or any(name.startswith(w) for w in which)
     }
+
+
+def kind(name: str) -> str:
+    """``single_series`` (births, bitcoin, deaths: one noisy count) or ``panel_total`` (a sum of series)."""
+    return "single_series" if name.split("_")[0] in SINGLE else "panel_total"
 
 
 def options_for(train: pd.DataFrame, short_per_server_day: float, lead_time: int | None) -> dict:
@@ -166,6 +199,7 @@ def evaluate(name: str, frame: pd.DataFrame, short_per_server_day: float, lead_t
     backtest["days"] = metrics["days"]
     row = {
         "panel": name,
+        "kind": kind(name),
         "train_days": len(train),
         "cut_off": str(train["ds"].iloc[-1].date()),
         "seconds": seconds,
@@ -254,9 +288,14 @@ def main() -> None:
             "lead_time_days": lead if lead is not None else "default",
             "panels": rows,
             "summary": summarise(rows),
+            "summary_by_kind": {k: summarise([r for r in rows if r["kind"] == k]) for k in sorted({r["kind"] for r in rows})},
         }
-        for part, summary in results["settings"][setting]["summary"].items():
-            print(f"  {part}: {summary}", flush=True)
+        for group, by_part in {
+            "all": results["settings"][setting]["summary"],
+            **results["settings"][setting]["summary_by_kind"],
+        }.items():
+            for part, summary in by_part.items():
+                print(f"  {group} {part}: {summary}", flush=True)
     if not args.skip_timing:
         results["timing"] = timing()
     write_file(args.out, dumps(results, indent=1))
