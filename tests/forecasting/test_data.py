@@ -10,7 +10,7 @@ import pytest
 
 from viewcast.errors import ConfigError, DataValidationError
 from viewcast.forecasting.data import load_views
-from viewcast.forecasting.panel import aggregate
+from viewcast.forecasting.panel import MIN_KEPT_DAYS, aggregate
 from viewcast.synth.influencers import generate_influencers, to_study_csv, write_influencers
 
 STUDY_ROWS = """Day,TikTokerID,Category,"  Views  ",Likes,Followers
@@ -47,6 +47,32 @@ def test_iso_dates_and_long_format(tmp_path):
     assert data.axis.label_strings([2]) == ["2024-03-03"]
     with pytest.raises(DataValidationError, match="needs a Category column"):
         aggregate(data, "category")
+
+
+def test_leading_zeros_are_days_before_a_creator_joined():
+    days = pd.date_range("2024-01-01", periods=200).strftime("%Y-%m-%d")
+    series = {
+        "joined_day_120": np.r_[np.zeros(120), np.arange(1.0, 81.0)],
+        "joined_day_180": np.r_[np.zeros(180), np.ones(20)],  # 20 days of views: keeps its last 56 days
+        "never_viewed": np.zeros(200),
+        "pause_later": np.r_[5.0, np.zeros(50), np.ones(149)],  # a zero stretch after the first view stays
+    }
+    frame = pd.concat([pd.DataFrame({"unique_id": k, "ds": days, "y": v}) for k, v in series.items()])
+    panel = aggregate(load_views(frame), "creator")
+    assert panel.ids == sorted(series)
+    got = dict(zip(panel.ids, zip(panel.starts.tolist(), panel.values)))
+    assert got["joined_day_120"][0] == 120 and got["joined_day_120"][1].tolist() == list(np.arange(1.0, 81.0))
+    assert got["joined_day_180"][0] == 200 - MIN_KEPT_DAYS and got["joined_day_180"][1].sum() == 20
+    assert got["never_viewed"][0] == 0 and len(got["never_viewed"][1]) == 200
+    assert got["pause_later"][0] == 0 and len(got["pause_later"][1]) == 200
+    assert (panel.ends() == 199).all() and panel.trimmed == 2
+    assert panel.notes() == [
+        f"2 series begin with days of zero views: each is read from its first day with views (at least its last "
+        f"{MIN_KEPT_DAYS} days), as a creator who joined then."
+    ]
+    # the total (and a category) is read the same way: zeros before anyone had views are not history
+    total = aggregate(load_views(frame), "total")
+    assert total.starts.tolist() == [0] and total.trimmed == 0  # pause_later had views on day 0
 
 
 def test_dataframe_input_matches_file(tmp_path):

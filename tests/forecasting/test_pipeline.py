@@ -126,6 +126,20 @@ def test_creators_who_joined_later_are_forecast_from_their_own_history():
     assert abs(result.total["point"].mean() / total_truth - 1) < 0.03
 
 
+def test_creators_written_with_zeros_before_they_joined_are_forecast_as_if_they_joined_then():
+    """The same panel as above, but as a table that lists every creator on every day (0 before joining)."""
+    old, young = _seasonal_walks(4, 300, seed=11), _seasonal_walks(3, 90, seed=12)
+    ragged = pd.concat([to_long(old), to_long({f"young_{k}": v * 3 for k, v in young.items()}, start="2024-07-29")])
+    wide = ragged.pivot(index="ds", columns="unique_id", values="y").fillna(0.0)
+    padded = wide.reset_index().melt(id_vars="ds", var_name="unique_id", value_name="y")
+    assert len(padded) == 7 * 300 and (padded["y"] == 0).sum() == 3 * 210
+    as_rows, as_zeros = (viewcast.forecast(f, horizon=30, by="creator", progress=False) for f in (ragged, padded))
+    pd.testing.assert_frame_equal(as_zeros.forecast, as_rows.forecast)
+    pd.testing.assert_frame_equal(as_zeros.total, as_rows.total)
+    assert any(n.startswith("3 series begin with days of zero views") for n in as_zeros.notes)
+    assert not any("days of zero views" in n for n in as_rows.notes)
+
+
 def test_the_studys_short_sample_gets_short_windows_and_the_lstm_table(tmp_path):
     path = tmp_path / "study.csv"
     write_influencers(path, creators=10, days=50, seed=0)

@@ -50,7 +50,7 @@ def run(data: Data, config: ForecastConfig) -> ForecastResult:
         selection=fit.selection,
         outlook=outlook,
         backtest=summary,
-        notes=views.notes + fit.notes + outlook.notes,
+        notes=views.notes + panel.notes() + fit.notes + outlook.notes,
         timings=timings,
         source=views.source,
         axis=views.axis,
