@@ -186,9 +186,16 @@ CASES: dict[str, tuple] = {
         lambda ws: ws.forecast_file("other.csv", STUDY + _rows(20, 3), "--by", "creator", "--load-model", ws.model),
         r"fitted to series \['1', '2'\].*'3'",
     ),
-    "load-model history too short": (
-        lambda ws: ws.forecast_file("short.csv", STUDY + _rows(5, 2), "--load-model", ws.model),
-        r"seasonal_naive model forecasts from the last 7 days of every series",
+    "load-model history too short for its LSTM": (
+        lambda ws: ws.forecast_file(
+            "short.csv",
+            "unique_id,ds,y\n" + "".join(f"{c},2024-03-0{d},1000\n" for c in "ab" for d in range(1, 6)),
+            "--by",
+            "creator",
+            "--load-model",
+            FIXTURES / "forecast_lstm_model_v2",
+        ),
+        r"the lstm model forecasts from the last 10 days of every series; series \['a', 'b'\] have fewer",
     ),
     # --- data --------------------------------------------------------------------------------
     "data missing": (lambda ws: ["forecast", ws.root / "none.csv", "--out", ws.root / "out"], r"views file not found"),

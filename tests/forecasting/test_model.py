@@ -102,12 +102,16 @@ def test_predict_accepts_records_options_and_quantiles(fitted):
         fitted.model.predict(_panel_frame(260, count=1))
 
 
-def test_a_history_too_short_to_forecast_from_is_refused(fitted):
-    short = pd.concat([_panel_frame(260, count=2), to_long({"c2": ets_series(5, seed=12)})])
-    with pytest.raises(
-        DataValidationError, match=r"combination model forecasts from the last 7 days of every series; series \['c2'\]"
-    ):
-        fitted.model.predict(short)
+def test_a_series_younger_than_a_week_is_forecast_as_its_share_of_the_others(fitted, tmp_path):
+    """A saved model still forecasts a creator with five days: their share of the other creators'
+    views on those days, times the others' forecast on each day ahead."""
+    five = ets_series(5, seed=12)
+    others = _panel_frame(260, count=2)
+    young = pd.concat([others, to_long({"c2": five}, start="2024-09-12")])  # ends with the others
+    loaded = viewcast.load_model(fitted.model.save(tmp_path / "m"))
+    forecast = pd.DataFrame(loaded.predict(young)["forecast"]).pivot(index="date", columns="series", values="point")
+    share = five.sum() / others.groupby("ds")["y"].sum().iloc[-5:].sum()
+    np.testing.assert_allclose(forecast["c2"], share * (forecast["c0"] + forecast["c1"]))
 
 
 def test_describe_says_what_and_how_well(fitted):

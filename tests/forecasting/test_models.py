@@ -54,7 +54,8 @@ def test_the_pool_and_the_model_option_agree():
 def test_seasonal_naive_repeats_the_last_cleaned_week():
     week = np.array([1.0, 2, 3, 4, 5, 6, 7])
     np.testing.assert_array_equal(seasonal_naive(np.tile(week, 3) * 10, 10), np.r_[week, week[:3]] * 10)
-    np.testing.assert_array_equal(seasonal_naive(np.array([4.0, 5.0]), 3), [4.0, 5.0, 4.0])  # shorter than a week
+    # shorter than a week: no weekday profile to repeat, only the mean level
+    np.testing.assert_array_equal(seasonal_naive(np.array([4.0, 5.0, 9.0]), 9), np.full(9, 6.0))
 
 
 def test_forwarding_from_an_origin_equals_a_fit_there_for_seasonal_naive():

@@ -126,6 +126,39 @@ def test_creators_who_joined_later_are_forecast_from_their_own_history():
     assert abs(result.total["point"].mean() / total_truth - 1) < 0.03
 
 
+def test_creators_newer_than_the_horizon_are_forecast_from_the_days_they_have():
+    """A creator who joined last week does not block the panel. Every creator here shares the
+    platform's week: twelve days keep it from the creator's own days, three days borrow it from the
+    panel, and the newest creator's bands are the widest."""
+    week = np.array([900.0, 1500, 1300, 1100, 1000, 600, 500])  # by day t mod 7
+    old = {k: v * np.resize(week / week.mean(), 200) for k, v in _seasonal_walks(10, 200, seed=21).items()}
+    days = {"new_12": 12, "new_3": 3}
+    noise = np.random.default_rng(3).normal(1.0, 0.03, 12)
+    new = {name: week[np.arange(200 - n, 200) % 7] * noise[:n] for name, n in days.items()}
+    last_day = pd.Timestamp("2024-01-01") + pd.Timedelta(days=199)
+    joined = {name: (last_day - pd.Timedelta(days=n - 1)).strftime("%Y-%m-%d") for name, n in days.items()}
+    frame = pd.concat([to_long(old), *(to_long({k: v}, start=joined[k]) for k, v in new.items())])
+    result = viewcast.forecast(frame, horizon=30, by="creator", progress=False)
+    fc = result.forecast.set_index("series")
+    assert fc.groupby(level=0)["date"].agg(["min", "max", "count"]).drop_duplicates().shape[0] == 1
+    assert np.isfinite(fc[["point", "lo95", "hi95"]].to_numpy()).all()
+    assert (fc["lo95"] <= fc["point"]).all() and (fc["point"] <= fc["hi95"]).all()
+    ahead = week[np.arange(200, 230) % 7]
+    for name in days:
+        point = fc.loc[name, "point"].to_numpy()
+        assert np.corrcoef(point, ahead)[0, 1] > 0.9, name  # the platform's week
+        assert abs(point.mean() / ahead.mean() - 1) < 0.1, name  # at the creator's level
+    widths = (fc["hi95"] - fc["lo95"]).groupby(level=0).mean() / fc["point"].groupby(level=0).mean()
+    assert widths["new_3"] == widths.max() and widths["new_3"] > 2 * widths.drop(["new_3", "new_12"]).max()
+    assert any(
+        n.startswith("2 series have less history than the 30-day horizon ('new_12', 'new_3'; shortest 3 days)")
+        for n in result.notes
+    )
+    # the saved model forecasts the same panel the same way
+    again = result.model.predict(frame)
+    pd.testing.assert_frame_equal(pd.DataFrame(again["forecast"]), result.forecast)
+
+
 def test_creators_written_with_zeros_before_they_joined_are_forecast_as_if_they_joined_then():
     """The same panel as above, but as a table that lists every creator on every day (0 before joining)."""
     old, young = _seasonal_walks(4, 300, seed=11), _seasonal_walks(3, 90, seed=12)

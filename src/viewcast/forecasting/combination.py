@@ -27,12 +27,14 @@ from viewcast.forecasting.models.base import GlobalMember
 from viewcast.forecasting.models.statistical import StatisticalModels, jobs_for
 from viewcast.forecasting.panel import Panel
 from viewcast.forecasting.total import total_panel
+from viewcast.forecasting.young import young_points, young_scales
 from viewcast.io.persist import require, require_finite, require_shape
 
 #: What ``name`` says for a combination of several members.
 COMBINATION = "combination"
-#: Fewest days of history a combination forecasts from: one week for seasonal naive.
-MIN_HISTORY = 7
+#: Fewest days of history a combination forecasts from: a series shorter than a week is forecast
+#: as its share of the panel's established series (:mod:`~viewcast.forecasting.young`).
+MIN_HISTORY = 1
 #: Fewer scaled errors per step than this make the series' 95% band the extreme errors seen
 #: (the conformal order statistic at 0.985 is the largest of fewer than 66).
 FEW_ERRORS = 66
@@ -124,8 +126,9 @@ class Combination:
         steps = horizon + int(lags.max())
         forecasts = self.member_forecasts(panel, steps) if member_forecasts is None else member_forecasts
         full = self.point(forecasts)
-        point = np.stack([full[i, lag : lag + horizon] for i, lag in enumerate(lags)])
-        scale = np.array([recent_scale(v, [len(v)])[0] for v in panel.values])
+        point = young_points(panel, np.stack([full[i, lag : lag + horizon] for i, lag in enumerate(lags)]))
+        own_scale = np.array([recent_scale(v, [len(v)])[0] for v in panel.values])
+        scale = young_scales(panel, own_scale)
         total = panel.aligned_total()
         if self.direct_total is None:
             total_point = point.sum(axis=0)

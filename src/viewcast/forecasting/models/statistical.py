@@ -115,8 +115,15 @@ SPECS: dict[str, StatSpec] = {
 
 
 def seasonal_naive(history: np.ndarray, steps: int) -> np.ndarray:
-    """The last week repeated (the last days repeated when the history is shorter than a week)."""
-    return np.resize(np.asarray(history[-SEASON:], dtype=float), steps)
+    """The last week repeated; a history shorter than a week gives its mean level.
+
+    Repeating a five-day history would put Monday's views on Saturday: with no full week there
+    is no weekday profile to repeat, only a level.
+    """
+    history = np.asarray(history, dtype=float)
+    if len(history) < SEASON:
+        return np.full(steps, history.mean())
+    return np.resize(history[-SEASON:], steps)
 
 
 def compact_state(name: str, model: Any) -> dict[str, Any]:

@@ -1,0 +1,110 @@
+"""Series younger than a week: their share of the panel on the days they have, carried forward.
+
+A creator who joined three days ago has no weekday profile of their own, and every member of the
+pool falls back to the mean of those days, a flat line. The panel's established series know the
+rest: the week (on the real benchmark panels Monday and Saturday differ by a factor of several), a
+holiday that lowered those three days, a common trend. So a young series is forecast as its
+share of the established series' views on the days it has, times their forecast on each day
+ahead (:func:`young_points`); its error scale is the error of that recipe measured on the
+established series themselves, cut to as many days (:func:`young_error`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from viewcast.forecasting.config import SEASON
+from viewcast.forecasting.panel import Panel
+
+#: Days of the recent past that set a series' level when its scale is borrowed (eight weeks).
+LEVEL_DAYS = 56
+#: Days under which a series' own error scale rests on too few weekly differences (fewer than 7).
+SCALE_MIN_DAYS = 2 * SEASON
+#: Share of the panel's relative error scales a series under two weeks is given at least.
+SCALE_QUANTILE = 0.75
+#: Weekly origins, and days after each, on which the young recipe's own error is measured.
+ERROR_ORIGINS, ERROR_DAYS = 4, 28
+
+
+def is_young(panel: Panel) -> np.ndarray:
+    """Series with less than a week of history, when the panel has older ones to learn from."""
+    young = panel.lengths < SEASON
+    return young if not young.all() else np.zeros(len(panel), dtype=bool)
+
+
+def established_daily(panel: Panel, young: np.ndarray) -> tuple[int, np.ndarray]:
+    """``(first day, views per day)`` summed over the series that are not young, by absolute day."""
+    first = int(panel.starts.min())
+    total = np.zeros(int(panel.ends().max()) - first + 1)
+    for start, values, skip in zip(panel.starts, panel.values, young):
+        if not skip:
+            total[int(start) - first : int(start) - first + len(values)] += values
+    return first, total
+
+
+def young_points(panel: Panel, point: np.ndarray) -> np.ndarray:
+    """``point`` (series, days on the common dates) with each young series replaced by its share
+    of the established series on its own days times their forecast ahead."""
+    young = is_young(panel)
+    if not young.any():
+        return point
+    first, daily = established_daily(panel, young)
+    ahead = point[~young].sum(axis=0)
+    out = point.copy()
+    for i in np.flatnonzero(young):
+        start = int(panel.starts[i]) - first
+        base = daily[start : start + len(panel.values[i])].sum()
+        if base > 0:
+            out[i] = panel.values[i].sum() / base * ahead
+    return out
+
+
+def young_error(panel: Panel, days: int) -> float:
+    """The typical error of the young recipe from ``days`` days of history, over their level.
+
+    Every established series is cut to ``days`` days at four recent weekly origins and forecast
+    four weeks ahead as its share of the panel times the panel's seasonal naive (a weaker forecast
+    of the panel than the run's, so the error is not understated); the median of its mean absolute
+    error over the mean of those days is a young series' error in units of its level. A young
+    creator's error is mostly a few days' level being wrong, which the day-to-day noise of
+    established series does not show. 1 (an error as large as the level) when nothing can be measured.
+    """
+    young = is_young(panel)
+    first, daily = established_daily(panel, young)
+    errors = []
+    for start, values, skip in zip(panel.starts, panel.values, young):
+        offset = int(start) - first
+        for k in range(ERROR_ORIGINS):
+            end = len(values) - ERROR_DAYS - SEASON * k  # the origin, in the series' own days
+            if skip or end < max(days, SEASON):
+                break
+            history = values[end - days : end]
+            base = daily[offset + end - days : offset + end].sum()
+            if history.sum() <= 0 or base <= 0:
+                continue
+            panel_ahead = np.resize(daily[offset + end - SEASON : offset + end], ERROR_DAYS)
+            ahead = history.sum() / base * panel_ahead
+            errors.append(float(np.mean(np.abs(values[end : end + ERROR_DAYS] - ahead)) / history.mean()))
+    return float(np.median(errors)) if errors else 1.0
+
+
+def young_scales(panel: Panel, scale: np.ndarray) -> np.ndarray:
+    """Error scales for the series too young for their own.
+
+    A series under a week gets its level times :func:`young_error` for its length. One under two
+    weeks keeps its own scale but at least its level times the upper quartile of the panel's
+    relative scales (a few weekly differences can all be small by chance). Older series keep ``scale``.
+    """
+    lengths = panel.lengths
+    under_two_weeks = lengths < SCALE_MIN_DAYS
+    if not under_two_weeks.any() or under_two_weeks.all():
+        return scale
+    levels = np.array([max(float(np.mean(v[-LEVEL_DAYS:])), 1.0) for v in panel.values])
+    relative = float(np.quantile(scale[~under_two_weeks] / levels[~under_two_weeks], SCALE_QUANTILE))
+    own = np.where(lengths > SEASON, scale, 0.0)  # a week or less has no weekly difference
+    out = np.where(under_two_weeks, np.maximum(own, levels * relative), scale)
+    young = is_young(panel)
+    errors = {n: young_error(panel, n) for n in set(lengths[young].tolist())}
+    for i in np.flatnonzero(young):
+        out[i] = levels[i] * errors[int(lengths[i])]
+    return out
