@@ -72,11 +72,11 @@ def young_error(panel: Panel, days: int) -> float:
     young = is_young(panel)
     first, daily = established_daily(panel, young)
     errors = []
-    for start, values, skip in zip(panel.starts, panel.values, young):
+    for start, values in zip(panel.starts[~young], (v for v, skip in zip(panel.values, young) if not skip)):
         offset = int(start) - first
         for k in range(ERROR_ORIGINS):
             end = len(values) - ERROR_DAYS - SEASON * k  # the origin, in the series' own days
-            if skip or end < max(days, SEASON):
+            if end < max(days, SEASON):
                 break
             history = values[end - days : end]
             base = daily[offset + end - days : offset + end].sum()
