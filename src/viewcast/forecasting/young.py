@@ -14,10 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from viewcast.forecasting.config import SEASON
+from viewcast.forecasting.evaluation.origins import SCALE_DAYS
 from viewcast.forecasting.panel import Panel
 
-#: Days of the recent past that set a series' level when its scale is borrowed (eight weeks).
-LEVEL_DAYS = 56
 #: Days under which a series' own error scale rests on too few weekly differences (fewer than 7).
 SCALE_MIN_DAYS = 2 * SEASON
 #: Share of the panel's relative error scales a series under two weeks is given at least.
@@ -99,7 +98,7 @@ def young_scales(panel: Panel, scale: np.ndarray) -> np.ndarray:
     under_two_weeks = lengths < SCALE_MIN_DAYS
     if not under_two_weeks.any() or under_two_weeks.all():
         return scale
-    levels = np.array([max(float(np.mean(v[-LEVEL_DAYS:])), 1.0) for v in panel.values])
+    levels = np.array([max(float(np.mean(v[-SCALE_DAYS:])), 1.0) for v in panel.values])  # the scale's days
     relative = float(np.quantile(scale[~under_two_weeks] / levels[~under_two_weeks], SCALE_QUANTILE))
     own = np.where(lengths > SEASON, scale, 0.0)  # a week or less has no weekly difference
     out = np.where(under_two_weeks, np.maximum(own, levels * relative), scale)
