@@ -109,9 +109,13 @@ def test_a_series_younger_than_a_week_is_forecast_as_its_share_of_the_others(fit
     others = _panel_frame(260, count=2)
     young = pd.concat([others, to_long({"c2": five}, start="2024-09-12")])  # ends with the others
     loaded = viewcast.load_model(fitted.model.save(tmp_path / "m"))
-    forecast = pd.DataFrame(loaded.predict(young)["forecast"]).pivot(index="date", columns="series", values="point")
+    answer = loaded.predict(young)
+    forecast = pd.DataFrame(answer["forecast"]).pivot(index="date", columns="series", values="point")
     share = five.sum() / others.groupby("ds")["y"].sum().iloc[-5:].sum()
     np.testing.assert_allclose(forecast["c2"], share * (forecast["c0"] + forecast["c1"]))
+    assert any(
+        note.startswith("1 series has less history than the 14-day horizon ('c2'; shortest 5 days)") for note in answer["notes"]
+    )
 
 
 def test_describe_says_what_and_how_well(fitted):

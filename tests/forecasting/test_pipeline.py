@@ -171,6 +171,10 @@ def test_creators_written_with_zeros_before_they_joined_are_forecast_as_if_they_
     pd.testing.assert_frame_equal(as_zeros.total, as_rows.total)
     assert any(n.startswith("3 series begin with days of zero views") for n in as_zeros.notes)
     assert not any("days of zero views" in n for n in as_rows.notes)
+    # a saved model reads the padded table the same way and says so
+    again = as_rows.model.predict(padded)
+    pd.testing.assert_frame_equal(pd.DataFrame(again["forecast"]), as_rows.forecast)
+    assert any(n.startswith("3 series begin with days of zero views") for n in again["notes"])
 
 
 def test_the_studys_short_sample_gets_short_windows_and_the_lstm_table(tmp_path):

@@ -153,6 +153,7 @@ class ForecastModel:
                 f"{views.source}: the {self.name} model forecasts from the last {needed} days of every series; "
                 f"series {_some(short)} have fewer"
             )
+        panel.check_reaches_back(horizon, views.source)
         return self.outlook(panel, views.axis, horizon, capacity)
 
     def outlook(
@@ -224,7 +225,7 @@ class ForecastModel:
             )
 
     def _notes(self, panel: Panel, horizon: int) -> list[str]:
-        notes = []
+        notes = panel.notes(horizon)
         lags = panel.lags()
         if lags.max() > 0:
             late = [f"{uid} ({lag} days)" for uid, lag in zip(panel.ids, lags) if lag > 0]

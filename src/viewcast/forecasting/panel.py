@@ -35,15 +35,43 @@ class Panel:
     #: Series whose leading zeros were read as days before they joined (:func:`first_kept_day`).
     trimmed: int = 0
 
-    def notes(self) -> list[str]:
-        """What a reader should know about how the history was read."""
-        if not self.trimmed:
-            return []
-        which = "series begins" if self.trimmed == 1 else "series begin"
-        return [
-            f"{self.trimmed} {which} with days of zero views: each is read from its first day with views "
-            f"(at least its last {MIN_KEPT_DAYS} days), as a creator who joined then."
-        ]
+    def notes(self, horizon: int | None = None) -> list[str]:
+        """What a reader should know about how the history was read (and, given the horizon, which
+        series are newer than it)."""
+        notes = []
+        if self.trimmed:
+            which = "series begins" if self.trimmed == 1 else "series begin"
+            notes.append(
+                f"{self.trimmed} {which} with days of zero views: each is read from its first day with views "
+                f"(at least its last {MIN_KEPT_DAYS} days), as a creator who joined then."
+            )
+        new = [(uid, int(n)) for uid, n in zip(self.ids, self.lengths) if horizon is not None and n < horizon]
+        if new:
+            names = ", ".join(repr(uid) for uid, _ in new[:5]) + (" ..." if len(new) > 5 else "")
+            notes.append(
+                f"{len(new)} series ha{'s' if len(new) == 1 else 've'} less history than the {horizon}-day horizon "
+                f"({names}; shortest {min(n for _, n in new)} days): each is forecast from the days it has, by the "
+                "members that can read them (a series of less than a week as its share of the others), with bands "
+                "as wide as its short history warrants."
+            )
+        return notes
+
+    def check_reaches_back(self, horizon: int, source: str) -> None:
+        """Refuse to forecast further ahead than the panel's history reaches back.
+
+        Only the longest series counts. A platform panel always has creators who joined last week;
+        refusing the whole panel for them would leave the planner with nothing, so each is forecast
+        from the days it has: members that need two weeks give way to seasonal naive, and a series
+        of less than a week is forecast as its share of the established series
+        (:mod:`~viewcast.forecasting.young`), with bands from that recipe's own errors.
+        """
+        longest = int(self.lengths.max())
+        if longest < horizon:
+            raise DataValidationError(
+                f"{source}: history too short for a {horizon}-day horizon: the longest series has only {longest} "
+                "day(s); a forecast should not reach further ahead than the history reaches back (lower the horizon)",
+                param="horizon",
+            )
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -18,7 +18,7 @@ from viewcast.errors import DataValidationError
 from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.data import ViewsData, load_views
 from viewcast.forecasting.model import ForecastModel
-from viewcast.forecasting.panel import Panel, aggregate
+from viewcast.forecasting.panel import aggregate
 from viewcast.forecasting.result import ForecastResult
 from viewcast.forecasting.training import fit_forecast
 
@@ -35,7 +35,7 @@ def run(data: Data, config: ForecastConfig) -> ForecastResult:
     started = time.perf_counter()
     views = views_of(data, config)
     panel = aggregate(views, config.by)
-    new_series = history_notes(panel, config.horizon, views.source)
+    panel.check_reaches_back(config.horizon, views.source)
     timings = {"load": time.perf_counter() - started}
     fit = fit_forecast(panel, config)
     timings |= fit.timings
@@ -50,7 +50,7 @@ def run(data: Data, config: ForecastConfig) -> ForecastResult:
         selection=fit.selection,
         outlook=outlook,
         backtest=summary,
-        notes=views.notes + panel.notes() + new_series + fit.notes + outlook.notes,
+        notes=views.notes + fit.notes + outlook.notes,
         timings=timings,
         source=views.source,
         axis=views.axis,
@@ -92,31 +92,3 @@ def run_saved(model: ForecastModel, data: Data, config: ForecastConfig, source: 
         lstm_table=lstm.train_test_table_ if lstm is not None else getattr(model.engine, "train_test_table_", None),
         loaded_from=str(where) if where else None,
     )
-
-
-def history_notes(panel: Panel, horizon: int, source: str) -> list[str]:
-    """Refuse to forecast further ahead than the panel's history reaches back; note the series
-    that are newer than the horizon.
-
-    A platform panel always has creators who joined last week. Refusing the whole panel for them
-    would leave the planner with nothing, so each is forecast from the days it has: members that
-    need two weeks give way to seasonal naive, and a series of less than a week is forecast as
-    its share of the established series (:mod:`~viewcast.forecasting.young`), with bands from
-    that recipe's own errors measured on them.
-    """
-    longest = int(panel.lengths.max())
-    if longest < horizon:
-        raise DataValidationError(
-            f"{source}: history too short for a {horizon}-day horizon: the longest series has only {longest} day(s); "
-            "a forecast should not reach further ahead than the history reaches back (lower the horizon)",
-            param="horizon",
-        )
-    new = [(uid, int(n)) for uid, n in zip(panel.ids, panel.lengths) if n < horizon]
-    if not new:
-        return []
-    names = ", ".join(repr(uid) for uid, _ in new[:5]) + (" ..." if len(new) > 5 else "")
-    return [
-        f"{len(new)} series ha{'s' if len(new) == 1 else 've'} less history than the {horizon}-day horizon ({names}; "
-        f"shortest {min(n for _, n in new)} days): each is forecast from the days it has, by the members that can "
-        "read them (a series of less than a week as its share of the others), with bands as wide as its short history warrants."
-    ]
