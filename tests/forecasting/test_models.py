@@ -330,6 +330,25 @@ def test_scaling_uses_training_part_only():
     assert a.train_test_table_["train"]["windows"] == 38 and a.train_test_table_["test"]["windows"] == 12
 
 
+def test_a_series_too_short_for_the_split_adds_no_windows_but_is_still_forecast():
+    """The study's recipe trains on the series long enough for its split; a creator with 15 days
+    (fewer than the recipe's 21) is scaled by all its days and forecast by the same network."""
+    rng = np.random.default_rng(1)
+    long, young = rng.uniform(100, 200, 60), rng.uniform(1000, 2000, 15)
+    alone = _quick(max_epochs=1).fit(_panel([long]))
+    both = _quick(max_epochs=1).fit(_panel([long, young]))
+    for part, windows in (("train", 38), ("test", 12)):  # the same windows, all from the long series
+        assert both.train_test_table_[part]["windows"] == alone.train_test_table_[part]["windows"] == windows
+        assert both.train_test_table_[part]["mae"] == pytest.approx(alone.train_test_table_[part]["mae"], rel=1e-5)
+    assert (both.data_min_[1], both.data_max_[1]) == (young.min(), young.max())
+    assert "from 1 series (not the 1 shorter than 21 days)" in both.training_note_
+    forecast = both.predict(_panel([long, young]), 5)
+    np.testing.assert_allclose(forecast[0], alone.predict(_panel([long]), 5)[0], rtol=1e-5)
+    assert np.isfinite(forecast[1]).all() and (forecast[1] > 500).all()  # on the young series' own scale
+    with pytest.raises(ValueError, match="every series is shorter than the LSTM's 21 days"):
+        _quick(max_epochs=1).fit(_panel([young]))
+
+
 def test_early_stopping_restores_best_validation_epoch():
     t = np.arange(120.0)
     model = _quick(max_epochs=12, patience=3).fit(_panel([100 + 10 * np.sin(t / 3)]))

@@ -16,7 +16,7 @@ from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.data import load_views
 from viewcast.forecasting.pipeline import run
 from viewcast.io.outputs import MARKER
-from viewcast.synth.influencers import write_influencers
+from viewcast.synth.influencers import generate_influencers, write_influencers
 from viewcast.synth.series import ets_series, to_long
 
 
@@ -188,6 +188,16 @@ def test_the_studys_short_sample_gets_short_windows_and_the_lstm_table(tmp_path)
     assert any("LightGBM learns across series" in n for n in result.notes)
     assert result.lstm_table["train"]["windows"] > 0 and "lstm" in result.backtest["reported_only"]
     assert "lstm" not in result.backtest["members"]
+
+
+def test_the_studys_lstm_learns_from_the_creators_long_enough_for_its_split():
+    """A creator who joined 12 days ago no longer keeps the study's LSTM table from the others."""
+    frame = generate_influencers(6, 50, seed=0).frame
+    frame = frame[(frame["creator"] != 6) | (frame["day"] > 38)]
+    result = viewcast.forecast(frame, horizon=7, by="creator", study_lstm=True, progress=False, lstm={"max_epochs": 2})
+    assert result.lstm_table["train"]["windows"] == 5 * (40 - 10)  # 50 days split at 40, 10-day windows
+    assert "from 5 series (not the 1 shorter than 21 days)" in result.lstm_history["note"]
+    assert result.backtest["reported_only"]["lstm"]["relative_mae"] > 0
 
 
 def test_single_models_forecast_alone_with_the_benchmark_beside():

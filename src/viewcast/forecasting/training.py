@@ -425,11 +425,13 @@ def fit_members(
                 global_forecasts[name] = _global_forecasts(global_members[name], panel, starts, n_cal, plan.steps)
                 notes += global_members[name].notes()
         if config.study_lstm and "lstm" not in members:
-            if int(panel.lengths.min()) > config.lstm.min_history():
+            if int(panel.lengths.max()) > config.lstm.min_history():
                 study = _fit_global("lstm", panel, plan, config)
                 reported["lstm"] = _global_forecasts(study, panel, starts, n_cal, plan.steps)[:, :-1, : plan.window]
             else:
-                notes.append(f"The study's LSTM was not trained: it needs {config.lstm.min_history() + 1} days per series.")
+                notes.append(
+                    f"The study's LSTM was not trained: no series has the {config.lstm.min_history() + 1} days it needs."
+                )
     except BaseException:
         pending.cancel()
         raise

@@ -129,12 +129,18 @@ class LSTMForecaster(GlobalMember):
     # --- training ------------------------------------------------------------------------
     def fit(self, panel: Panel) -> LSTMForecaster:
         r = self.recipe
-        splits = [split_point(len(v), r.train_fraction) for v in panel.values]
+        # A series shorter than the recipe's split (a creator who joined last week) adds no windows:
+        # it is scaled by all its days so that the trained network can still forecast it.
+        learns = panel.lengths > self.min_fit_history()
+        if not learns.any():
+            raise ValueError(f"no training windows: every series is shorter than the LSTM's {self.min_fit_history() + 1} days")
+        splits = [split_point(len(v), r.train_fraction) if k else len(v) for v, k in zip(panel.values, learns)]
         # MinMax statistics from each series' training part only: no test value leaks into scaling.
         self.data_min_ = np.array([v[:s].min() for v, s in zip(panel.values, splits)], dtype=np.float64)
         self.data_max_ = np.array([v[:s].max() for v, s in zip(panel.values, splits)], dtype=np.float64)
         parts = {"train": ([], [], []), "test": ([], [], [])}
-        for i, (values, split) in enumerate(zip(panel.values, splits)):
+        for i in np.flatnonzero(learns):
+            values, split = panel.values[i], splits[i]
             X, y = make_windows(self._scale(values, i), r.window)
             target_index = np.arange(r.window, len(values))
             for part, mask in (("train", target_index < split), ("test", target_index >= split)):
@@ -143,14 +149,13 @@ class LSTMForecaster(GlobalMember):
                 parts[part][2].append(np.full(mask.sum(), i))
         X_train, y_train, s_train = (np.concatenate(a) for a in parts["train"])
         X_test, y_test, s_test = (np.concatenate(a) for a in parts["test"])
-        if len(X_train) == 0:
-            raise ValueError("no training windows: series too short for the LSTM")
         batch_size, batches = r.batch_size, None
         if len(X_train) > LARGE_PANEL_WINDOWS:
             batch_size, batches = max(r.batch_size, LARGE_BATCH), LARGE_BATCHES_PER_EPOCH
         self.training_note_ = (
-            f"{len(X_train):,} training and {len(X_test):,} validation windows from {len(panel)} series; "
-            f"batch {batch_size}"
+            f"{len(X_train):,} training and {len(X_test):,} validation windows from {int(learns.sum())} series"
+            + (f" (not the {int((~learns).sum())} shorter than {self.min_fit_history() + 1} days)" if not learns.all() else "")
+            + f"; batch {batch_size}"
             + (f", {batches} sampled batches per epoch" if batches else "")
             + (
                 f", early stopping on {MAX_EARLY_STOPPING_WINDOWS:,} sampled validation windows"
