@@ -61,7 +61,7 @@ class Panel:
 
         Only the longest series counts. A platform panel always has creators who joined last week;
         refusing the whole panel for them would leave the planner with nothing, so each is forecast
-        from the days it has: members that need two weeks give way to seasonal naive, and a series
+        from the days it has: under four weeks as seasonal naive (every other member needs four), and a series
         of less than a week is forecast as its share of the established series
         (:mod:`~viewcast.forecasting.young`), with bands from that recipe's own errors.
         """

@@ -48,8 +48,10 @@ JOBS_VARIABLE = "VIEWCAST_JOBS"
 PARALLEL_WORK = 6_000
 #: Chunks per worker process: small enough to balance, large enough to amortise the hand-over.
 CHUNKS_PER_JOB = 8
-#: Fewest days a statistical model is fitted on (two weeks: one season to estimate, one to check).
-MIN_FIT_DAYS = 2 * SEASON
+#: Fewest days a statistical model is fitted on (four weeks, as LightGBM's lookback). On 11 real
+#: panels with creators cut to 14 and 21 days, ETS, DOT and MSTL fitted on two or three weeks
+#: forecast 1.74 and 1.09 times seasonal naive's error; from 28 days the pool won (0.955).
+MIN_FIT_DAYS = 4 * SEASON
 
 
 def _ets() -> Any:
