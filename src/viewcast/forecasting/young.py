@@ -64,8 +64,8 @@ def weekday_shares(values: np.ndarray, base: np.ndarray, weekdays: np.ndarray) -
     """A series' share of ``base`` on each weekday (0-6) over the same days; None where a weekday
     has no established views to divide by."""
     views = np.bincount(weekdays, weights=values, minlength=SEASON)
-    panel = np.bincount(weekdays, weights=base, minlength=SEASON)
-    return views / panel if (panel > 0).all() else None
+    others = np.bincount(weekdays, weights=base, minlength=SEASON)
+    return views / others if (others > 0).all() else None
 
 
 def young_points(panel: Panel, point: np.ndarray) -> np.ndarray:
