@@ -50,9 +50,9 @@ class Panel:
             names = ", ".join(repr(uid) for uid, _ in new[:5]) + (" ..." if len(new) > 5 else "")
             notes.append(
                 f"{len(new)} series ha{'s' if len(new) == 1 else 've'} less history than the {horizon}-day horizon "
-                f"({names}; shortest {min(n for _, n in new)} days): each is forecast from the days it has, by the "
-                "members that can read them (a series of less than a week as its share of the others), with bands "
-                "as wide as its short history warrants."
+                f"({names}; shortest {min(n for _, n in new)} days): each is forecast from the days it has, as its "
+                "share of the established series' views (per weekday from two weeks on) times their forecast, or "
+                "from one to two weeks by its own last week, with bands as wide as its short history warrants."
             )
         return notes
 
@@ -61,9 +61,7 @@ class Panel:
 
         Only the longest series counts. A platform panel always has creators who joined last week;
         refusing the whole panel for them would leave the planner with nothing, so each is forecast
-        from the days it has: under four weeks as seasonal naive (every other member needs four), and a series
-        of less than a week is forecast as its share of the established series
-        (:mod:`~viewcast.forecasting.young`), with bands from that recipe's own errors.
+        from the days it has (:mod:`~viewcast.forecasting.young` says how).
         """
         longest = int(self.lengths.max())
         if longest < horizon:
