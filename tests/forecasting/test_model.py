@@ -114,7 +114,8 @@ def test_a_series_younger_than_a_week_is_forecast_as_its_share_of_the_others(fit
     share = five.sum() / others.groupby("ds")["y"].sum().iloc[-5:].sum()
     np.testing.assert_allclose(forecast["c2"], share * (forecast["c0"] + forecast["c1"]))
     assert any(
-        note.startswith("1 series has less history than the 14-day horizon ('c2'; shortest 5 days)") for note in answer["notes"]
+        note.startswith("1 series has less than the 42 days of history the pool of models is scored on ('c2'; shortest 5 days)")
+        for note in answer["notes"]
     )
 
 

@@ -160,7 +160,9 @@ def test_creators_newer_than_the_horizon_are_forecast_from_the_days_they_have():
     widths = (fc["hi95"] - fc["lo95"]).groupby(level=0).mean() / fc["point"].groupby(level=0).mean()
     assert widths["new_3"] == widths.max() and widths["new_3"] > 2 * widths.drop(list(days)).max()
     assert any(
-        n.startswith("3 series have less history than the 30-day horizon ('new_12', 'new_20', 'new_3'; shortest 3 days)")
+        n.startswith(
+            "3 series have less than the 42 days of history the pool of models is scored on ('new_12', 'new_20', 'new_3'; shortest 3 days)"
+        )
         for n in result.notes
     )
     # the saved model forecasts the same panel the same way

@@ -33,6 +33,7 @@ from viewcast.forecasting.config import MAX_HORIZON, CapacityConfig, ForecastCon
 from viewcast.forecasting.data import DayAxis, ViewsData, load_views
 from viewcast.forecasting.evaluation.intervals import BANDS
 from viewcast.forecasting.panel import Panel, aggregate
+from viewcast.forecasting.young import young_note
 from viewcast.io.persist import require
 
 KIND = "forecast"
@@ -225,7 +226,7 @@ class ForecastModel:
             )
 
     def _notes(self, panel: Panel, horizon: int) -> list[str]:
-        notes = panel.notes(horizon)
+        notes = panel.notes() + young_note(panel)
         lags = panel.lags()
         if lags.max() > 0:
             late = [f"{uid} ({lag} days)" for uid, lag in zip(panel.ids, lags) if lag > 0]

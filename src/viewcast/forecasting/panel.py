@@ -35,24 +35,14 @@ class Panel:
     #: Series whose leading zeros were read as days before they joined (:func:`first_kept_day`).
     trimmed: int = 0
 
-    def notes(self, horizon: int | None = None) -> list[str]:
-        """What a reader should know about how the history was read (and, given the horizon, which
-        series are newer than it)."""
+    def notes(self) -> list[str]:
+        """What a reader should know about how the history was read."""
         notes = []
         if self.trimmed:
             which = "series begins" if self.trimmed == 1 else "series begin"
             notes.append(
                 f"{self.trimmed} {which} with days of zero views: each is read from its first day with views "
                 f"(at least its last {MIN_KEPT_DAYS} days), as a creator who joined then."
-            )
-        new = [(uid, int(n)) for uid, n in zip(self.ids, self.lengths) if horizon is not None and n < horizon]
-        if new:
-            names = ", ".join(repr(uid) for uid, _ in new[:5]) + (" ..." if len(new) > 5 else "")
-            notes.append(
-                f"{len(new)} series ha{'s' if len(new) == 1 else 've'} less history than the {horizon}-day horizon "
-                f"({names}; shortest {min(n for _, n in new)} days): each is forecast from the days it has, as its "
-                "share of the established series' views (per weekday from two weeks on) times their forecast, or "
-                "from one to two weeks by its own last week, with bands as wide as its short history warrants."
             )
         return notes
 
