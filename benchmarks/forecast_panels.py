@@ -29,9 +29,12 @@ Timing: a 20 x 760 panel, viewcast and the four peers back to back (ratio of wal
 1,000 creators x 730 days through the command line (``viewcast forecast FILE --by creator``),
 end to end.
 
-Writes ``benchmarks/results/forecast_panels.json``. Usage::
+``--fresh`` runs the same comparison on 13 other cut-offs of the same real series, which no
+development run saw (every method choice above was made on the default panels), and writes
+``benchmarks/results/forecast_fresh.json``; otherwise ``benchmarks/results/forecast_panels.json``.
+Usage::
 
-    python benchmarks/forecast_panels.py [--panels chi760,syn] [--skip-timing] [--skip-large] [--out FILE]
+    python benchmarks/forecast_panels.py [--panels chi760,syn] [--fresh] [--skip-timing] [--skip-large] [--out FILE]
 
 Times depend on what else runs on the machine (``load`` is recorded with each figure).
 """
@@ -62,6 +65,7 @@ from viewcast.synth.series import count_panel  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results" / "forecast_panels.json"
+FRESH_RESULTS = ROOT / "results" / "forecast_fresh.json"
 HOLDOUT = 30
 TOTAL = "__total__"
 PEERS = ("SeasonalNaive", "AutoETS", "AutoTheta", "AutoARIMA")
@@ -76,6 +80,20 @@ ASSORTED_365 = [
     *(("bitcoin_tx", e) for e in ("2013-06-30", "2014-09-30", "2016-01-05", "2017-06-30", "2018-12-31", "2020-05-31")),
     *(("us_births", e) for e in ("2001-12-28", "2004-07-04", "2007-03-31", "2009-11-26", "2012-09-03", "2014-12-31")),
     *(("pr_deaths", e) for e in ("2016-01-03", "2016-09-30", "2017-09-30", "2018-04-15")),
+]
+
+# Cut-offs never used while the method was chosen (added at stop 23): a check of the development figures.
+FRESH_CHICAGO_760 = ("2004-09-12", "2007-04-22", "2009-09-06", "2011-12-18", "2015-06-14")
+FRESH_CHICAGO_365 = ("2003-11-30", "2006-02-15", "2008-07-04", "2011-03-20", "2014-10-31", "2016-05-30")
+FRESH_ASSORTED_760 = [
+    *(("bitcoin_tx", e) for e in ("2013-03-31", "2016-06-30", "2017-11-30", "2019-05-31", "2020-09-30", "2021-05-31")),
+    *(("us_births", e) for e in ("2002-06-30", "2004-10-31", "2006-12-31", "2009-08-31", "2012-03-31", "2013-11-30")),
+    *(("pr_deaths", e) for e in ("2017-06-30", "2017-12-31")),
+]
+FRESH_ASSORTED_365 = [
+    *(("bitcoin_tx", e) for e in ("2012-03-31", "2015-05-31", "2016-08-31", "2018-04-30", "2019-08-31", "2021-01-31")),
+    *(("us_births", e) for e in ("2002-09-30", "2005-12-31", "2008-08-31", "2010-05-31", "2011-10-31", "2013-12-31")),
+    *(("pr_deaths", e) for e in ("2016-02-29", "2016-06-30", "2017-04-30", "2018-01-31")),
 ]
 
 
@@ -121,6 +139,18 @@ def generated(series: int, days: int, seed: int, common_growth: float = 1.0) -> 
         ],
         ignore_index=True,
     )
+
+
+def fresh_panels(which: list[str] | None) -> dict[str, pd.DataFrame]:
+    """Panels at cut-offs that no development run saw (``--fresh``)."""
+    builders = {
+        **{f"chi760_{end}": (lambda end=end: chicago(760, end)) for end in FRESH_CHICAGO_760},
+        **{f"chi365_{end}": (lambda end=end: chicago(365, end)) for end in FRESH_CHICAGO_365},
+        "assorted760_fresh": lambda: assorted(760, FRESH_ASSORTED_760),
+        "assorted365_fresh": lambda: assorted(365, FRESH_ASSORTED_365),
+    }
+    chosen = [name for name in builders if not which or any(name.startswith(w) for w in which)]
+    return {name: builders[name]() for name in chosen}
 
 
 def panels(which: list[str] | None) -> dict[str, pd.DataFrame]:
@@ -349,8 +379,11 @@ def main() -> None:
     parser.add_argument("--skip-timing", action="store_true", help="skip the 20 x 760 ratio and the 1,000 x 730 run")
     parser.add_argument("--skip-large", action="store_true", help="skip the 1,000 x 730 run")
     parser.add_argument("--repeats", type=int, default=2, help="repeats of the 20 x 760 timing")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results (JSON)")
+    parser.add_argument("--fresh", action="store_true", help="the cut-offs never used in development (no timing)")
+    parser.add_argument("--out", type=Path, default=None, help="where to write the results (JSON)")
     args = parser.parse_args()
+    args.out = args.out or (FRESH_RESULTS if args.fresh else RESULTS)
+    build = fresh_panels if args.fresh else panels
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_at_start": load()},
         "holdout_days": HOLDOUT,
@@ -361,13 +394,13 @@ def main() -> None:
         + " (season 7, level 95, n_jobs=1)",
         "panels": [],
     }
-    for name, frame in panels([p for p in args.panels.split(",") if p]).items():
+    for name, frame in build([p for p in args.panels.split(",") if p]).items():
         row = evaluate(name, frame)
         print_row(row)
         results["panels"].append(row)
         results["summary"] = summarise(results["panels"])
         write_file(args.out, dumps(results) + "\n")
-    if not args.skip_timing:
+    if not (args.skip_timing or args.fresh):
         results["timing_20x760"] = timing_20x760(args.repeats)
         write_file(args.out, dumps(results) + "\n")
         if not args.skip_large:
