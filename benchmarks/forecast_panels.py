@@ -141,6 +141,11 @@ def generated(series: int, days: int, seed: int, common_growth: float = 1.0) -> 
     )
 
 
+def _build(builders: dict, which: list[str] | None) -> dict[str, pd.DataFrame]:
+    """The panels whose names start with one of ``which`` (all without it), built."""
+    return {name: build() for name, build in builders.items() if not which or any(name.startswith(w) for w in which)}
+
+
 def fresh_panels(which: list[str] | None) -> dict[str, pd.DataFrame]:
     """Panels at cut-offs that no development run saw (``--fresh``)."""
     builders = {
@@ -149,8 +154,7 @@ def fresh_panels(which: list[str] | None) -> dict[str, pd.DataFrame]:
         "assorted760_fresh": lambda: assorted(760, FRESH_ASSORTED_760),
         "assorted365_fresh": lambda: assorted(365, FRESH_ASSORTED_365),
     }
-    chosen = [name for name in builders if not which or any(name.startswith(w) for w in which)]
-    return {name: builders[name]() for name in chosen}
+    return _build(builders, which)
 
 
 def panels(which: list[str] | None) -> dict[str, pd.DataFrame]:
@@ -169,8 +173,7 @@ def panels(which: list[str] | None) -> dict[str, pd.DataFrame]:
         "assorted760_ragged": lambda: ragged(assorted(760, ASSORTED_760), seed=4),
         "syn760_ragged": lambda: ragged(generated(20, 760, seed=5), seed=5),
     }
-    chosen = [name for name in builders if not which or any(name.startswith(w) for w in which)]
-    return {name: builders[name]() for name in chosen}
+    return _build(builders, which)
 
 
 def ragged(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
