@@ -76,7 +76,7 @@ def young_note(panel: Panel) -> list[str]:
         f"{len(young)} series {has} less than the {ESTABLISHED_DAYS} days of history the pool of models is scored on "
         f"({names}; shortest {min(n for _, n in young)} days): each is forecast from the days it has, as its share of "
         "the established series' views (per weekday from two weeks on) times their forecast, or from one to two weeks "
-        "by its own last week, with bands at least as wide as that recipe's error on the established series."
+        "by its own last week, with bands widened for their short history."
     ]
 
 
