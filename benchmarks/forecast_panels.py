@@ -32,9 +32,16 @@ end to end.
 ``--fresh`` runs the same comparison on 13 other cut-offs of the same real series, which no
 development run saw (every method choice above was made on the default panels), and writes
 ``benchmarks/results/forecast_fresh.json``; otherwise ``benchmarks/results/forecast_panels.json``.
+
+``--file`` runs it on your own panels instead: any views table ``viewcast forecast`` reads (the
+long format ``unique_id, ds, y`` or the study's), one panel per file and ``--cutoffs`` date (the
+file's last day without it), each series' last 30 days up to the cut-off held out. Series that do
+not reach the cut-off, or have under :data:`MIN_TRAIN_DAYS` days before the held-out month, are
+left out with a note. Results go to ``benchmarks/results/forecast_files.json`` (not committed).
 Usage::
 
     python benchmarks/forecast_panels.py [--panels chi760,syn] [--fresh] [--skip-timing] [--skip-large] [--out FILE]
+    python benchmarks/forecast_panels.py --file views.csv [--file more.csv] [--cutoffs 2024-03-31,2024-06-30] [--days 760]
 
 Times depend on what else runs on the machine (``load`` is recorded with each figure).
 """
@@ -59,6 +66,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import viewcast  # noqa: E402
+from viewcast.errors import DataValidationError  # noqa: E402
+from viewcast.forecasting.data import load_views  # noqa: E402
 from viewcast.io.jsonable import dumps  # noqa: E402
 from viewcast.io.outputs import write_file  # noqa: E402
 from viewcast.synth.series import count_panel  # noqa: E402
@@ -66,7 +75,13 @@ from viewcast.synth.series import count_panel  # noqa: E402
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results" / "forecast_panels.json"
 FRESH_RESULTS = ROOT / "results" / "forecast_fresh.json"
+FILE_RESULTS = ROOT / "results" / "forecast_files.json"
 HOLDOUT = 30
+#: Fewest days a series of a ``--file`` panel needs before its held-out month (eight weeks: the
+#: peers' weekly seasonal models and viewcast's backtest both need a few weeks).
+MIN_TRAIN_DAYS = 56
+#: Where day numbers (a file without dates) start: a Monday, as viewcast counts them.
+DAY_NUMBER_ORIGIN = pd.Timestamp("2001-01-01")
 TOTAL = "__total__"
 PEERS = ("SeasonalNaive", "AutoETS", "AutoTheta", "AutoARIMA")
 CHICAGO_760 = ("2005-06-20", "2008-01-06", "2010-07-25", "2012-11-30", "2014-01-03", "2016-08-28")
@@ -174,6 +189,55 @@ def panels(which: list[str] | None) -> dict[str, pd.DataFrame]:
         "syn760_ragged": lambda: ragged(generated(20, 760, seed=5), seed=5),
     }
     return _build(builders, which)
+
+
+def file_panels(paths: list[Path], cutoffs: list[str], days: int | None) -> dict[str, pd.DataFrame]:
+    """Panels from views files (``--file``): one per file and cut-off, named ``<stem>_<cut-off>``.
+
+    Raises :class:`DataValidationError` for a file viewcast would refuse, a cut-off that is not a
+    date, or a panel with no series left to score."""
+    stamps = []
+    for text in cutoffs:
+        try:
+            stamps.append(pd.Timestamp(text))
+        except ValueError:
+            raise DataValidationError(f"cut-off {text!r} is not a date (YYYY-MM-DD)") from None
+    built: dict[str, pd.DataFrame] = {}
+    for path in paths:
+        data = load_views(path)
+        t = data.frame["t"].to_numpy()
+        dates = data.axis.label(t) if data.axis.kind == "date" else DAY_NUMBER_ORIGIN + pd.to_timedelta(t, unit="D")
+        frame = pd.DataFrame(
+            {
+                "unique_id": data.frame["creator"].to_numpy(),
+                "ds": pd.DatetimeIndex(dates),
+                "y": data.frame["views"].to_numpy(float),
+            }
+        )
+        for end in stamps or [frame["ds"].max()]:
+            name = f"{Path(path).stem}_{end:%Y-%m-%d}"
+            built[name] = _panel_up_to(frame, end, days, name)
+    return built
+
+
+def _panel_up_to(frame: pd.DataFrame, end: pd.Timestamp, days: int | None, name: str) -> pd.DataFrame:
+    """``frame``'s days up to ``end`` (the last ``days`` of them), without the series that cannot be scored."""
+    piece = frame[(frame["ds"] <= end) & ((frame["ds"] > end - pd.Timedelta(days=days)) if days else True)]
+    spans = piece.groupby("unique_id")["ds"].agg(["max", "size"])
+    stale = spans.index[spans["max"] < end]
+    short = spans.index[(spans["max"] == end) & (spans["size"] < MIN_TRAIN_DAYS + HOLDOUT)]
+    if len(stale) or len(short):
+        print(
+            f"{name}: left out {len(stale)} series ending before {end:%Y-%m-%d} and {len(short)} with under "
+            f"{MIN_TRAIN_DAYS} days before the held-out {HOLDOUT}",
+            flush=True,
+        )
+    piece = piece[~piece["unique_id"].isin([*stale, *short])]
+    if piece.empty:
+        raise DataValidationError(
+            f"{name}: no series reaches {end:%Y-%m-%d} with {MIN_TRAIN_DAYS + HOLDOUT} days or more to score"
+        )
+    return piece.reset_index(drop=True)
 
 
 def ragged(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -383,10 +447,27 @@ def main() -> None:
     parser.add_argument("--skip-large", action="store_true", help="skip the 1,000 x 730 run")
     parser.add_argument("--repeats", type=int, default=2, help="repeats of the 20 x 760 timing")
     parser.add_argument("--fresh", action="store_true", help="the cut-offs never used in development (no timing)")
+    parser.add_argument("--file", type=Path, action="append", default=[], help="your own views table (repeatable)")
+    parser.add_argument("--cutoffs", default="", help="with --file: comma-separated last days (default: each file's last)")
+    parser.add_argument("--days", type=int, default=None, help="with --file: days of history up to each cut-off (default: all)")
     parser.add_argument("--out", type=Path, default=None, help="where to write the results (JSON)")
     args = parser.parse_args()
-    args.out = args.out or (FRESH_RESULTS if args.fresh else RESULTS)
-    build = fresh_panels if args.fresh else panels
+    if (args.cutoffs or args.days is not None) and not args.file:
+        parser.error("--cutoffs and --days go with --file")
+    if args.file and (args.fresh or args.panels):
+        parser.error("--fresh and --panels choose the bundled panels; --file brings your own")
+    if args.days is not None and args.days < MIN_TRAIN_DAYS + HOLDOUT:
+        parser.error(f"--days must be at least {MIN_TRAIN_DAYS + HOLDOUT}")
+    if args.file:
+        try:
+            chosen = file_panels(args.file, [c.strip() for c in args.cutoffs.split(",") if c.strip()], args.days)
+        except DataValidationError as error:
+            parser.exit(2, f"forecast_panels.py: error: {error}\n")
+        args.out = args.out or FILE_RESULTS
+    else:
+        build = fresh_panels if args.fresh else panels
+        chosen = build([p for p in args.panels.split(",") if p])
+        args.out = args.out or (FRESH_RESULTS if args.fresh else RESULTS)
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_at_start": load()},
         "holdout_days": HOLDOUT,
@@ -397,13 +478,13 @@ def main() -> None:
         + " (season 7, level 95, n_jobs=1)",
         "panels": [],
     }
-    for name, frame in build([p for p in args.panels.split(",") if p]).items():
+    for name, frame in chosen.items():
         row = evaluate(name, frame)
         print_row(row)
         results["panels"].append(row)
         results["summary"] = summarise(results["panels"])
         write_file(args.out, dumps(results) + "\n")
-    if not (args.skip_timing or args.fresh):
+    if not (args.skip_timing or args.fresh or args.file):
         results["timing_20x760"] = timing_20x760(args.repeats)
         write_file(args.out, dumps(results) + "\n")
         if not args.skip_large:
