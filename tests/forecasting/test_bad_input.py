@@ -109,6 +109,14 @@ def _unequal_weights(ws: Workspace) -> list[str]:
     return ws.forecast("--by", "creator", "--load-model", ws.model)
 
 
+def _foreign_series_index(ws: Workspace) -> list[str]:
+    tensors = load_file(ws.model / "weights.safetensors")
+    tensors["calibration.series"] = tensors["calibration.series"] + 5  # rows of series the model does not have
+    save_file(tensors, str(ws.model / "weights.safetensors"))
+    ws.rehash(ws.model)
+    return ws.forecast("--by", "creator", "--load-model", ws.model)
+
+
 CASES: dict[str, tuple] = {
     # --- output targets, checked before any work ---------------------------------------------
     "out under a file": (lambda ws: ["forecast", ws.data, "--out", ws.afile / "sub"], r"--out: .*afile is a file"),
@@ -170,6 +178,7 @@ CASES: dict[str, tuple] = {
     ),
     "load-model rehashed bad tails": (_edited(_invert_tails), r"tail anchors"),
     "load-model rehashed weights": (_unequal_weights, r"shares summing to 1"),
+    "load-model rehashed series indices": (_foreign_series_index, r"names a series the model does not have"),
     "load-model rehashed LightGBM text": (_lgbm_text, r"LightGBM model does not parse"),
     "load-model rehashed options": (
         _edited(lambda c: c["forecast_config"]["capacity"].update(headroom=-1)),

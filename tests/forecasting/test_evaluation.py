@@ -8,6 +8,8 @@ import pytest
 from viewcast.errors import DataValidationError, ModelLoadError
 from viewcast.forecasting.evaluation.intervals import (
     NEIGHBOURHOOD,
+    OWN_FLOOR,
+    OWN_ORIGINS,
     SERIES_TAILS,
     TOTAL_TAILS,
     ConformalCalibration,
@@ -190,3 +192,78 @@ def test_saved_calibration_round_trips_and_is_checked():
         ConformalCalibration.from_state(config, broken, "c.")
     with pytest.raises(ModelLoadError, match="no backtest errors"):
         ConformalCalibration.from_state(config, dict(tensors) | {"c.errors": np.empty((0, 7))}, "c.")
+
+
+# --- each series' own upper side --------------------------------------------------------------------
+def _two_series(rng, calm_rows=15, window=30):
+    """A calm series (0, errors of spread 0.3) and a spiky one (1, heavy-tailed), one row per origin."""
+    calm = rng.standard_normal((calm_rows, window)) * 0.3
+    spiky = rng.standard_t(1.5, (15, window))
+    errors = np.concatenate([calm, spiky])
+    series = np.repeat([0, 1], [calm_rows, 15])
+    return errors, series
+
+
+def test_a_calm_series_upper_side_reads_its_own_errors_and_the_lower_stays_pooled():
+    rng = np.random.default_rng(21)
+    errors, series = _two_series(rng)
+    empty = np.empty((0, 30))
+    pooled = ConformalCalibration(errors, empty, SERIES_TAILS)
+    own = ConformalCalibration(errors, empty, SERIES_TAILS, series=series, calendar_series=np.empty(0, dtype=int))
+    calm_alone = ConformalCalibration(errors[series == 0], empty, SERIES_TAILS)
+    point, scale = np.full((2, 30), 100.0), np.array([10.0, 10.0])
+    p = pooled.conformal_probability(0.975)
+    expected = pooled.step_quantiles(p, 30) * np.clip(
+        np.sqrt(calm_alone.step_quantiles(p, 30) / pooled.step_quantiles(p, 30)), OWN_FLOOR, 1.0
+    )
+    hi_own, hi_pooled = own.quantiles(point, scale, 0.975), pooled.quantiles(point, scale, 0.975)
+    np.testing.assert_allclose(hi_own[0], 100 + 10 * expected)
+    assert (hi_own[0] < hi_pooled[0] - 5).all()  # the calm series' band is far narrower...
+    np.testing.assert_array_equal(hi_own[1], hi_pooled[1])  # ...the spiky one's never wider than pooled
+    for q in (0.025, 0.1, 0.3):  # the lower side reads the pooled errors alone
+        np.testing.assert_array_equal(own.quantiles(point, scale, q), pooled.quantiles(point, scale, q))
+    probabilities = [0.5, 0.7, 0.9, 0.975, 0.99, 0.999]  # still monotone in q on the upper side
+    assert (np.diff(np.stack([own.quantiles(point, scale, q) for q in probabilities]), axis=0) >= 0).all()
+
+
+def test_own_errors_narrow_at_most_to_a_quarter_and_need_enough_origins():
+    rng = np.random.default_rng(22)
+    errors, series = _two_series(rng)
+    errors[series == 0] = -np.abs(errors[series == 0])  # always over-forecast: its own upper quantile is 0
+    empty, none = np.empty((0, 30)), np.empty(0, dtype=int)
+    pooled = ConformalCalibration(errors, empty, SERIES_TAILS).step_quantiles(0.985, 30)
+    own = ConformalCalibration(errors, empty, SERIES_TAILS, series=series, calendar_series=none)
+    np.testing.assert_allclose(own.series_step_quantiles(0.985, 30, np.array([0]))[0], OWN_FLOOR * pooled)
+    few, few_series = _two_series(rng, calm_rows=OWN_ORIGINS - 1)
+    short = ConformalCalibration(few, empty, SERIES_TAILS, series=few_series, calendar_series=none)
+    np.testing.assert_array_equal(
+        short.series_step_quantiles(0.985, 30, np.array([0]))[0],
+        ConformalCalibration(few, empty, SERIES_TAILS).step_quantiles(0.985, 30),
+    )
+    with pytest.raises(ValueError, match="both the backtest and the calendar rows"):
+        ConformalCalibration(errors, empty, SERIES_TAILS, series=series)
+
+
+def test_saved_series_indices_round_trip_and_are_checked():
+    rng = np.random.default_rng(23)
+    errors, series = _two_series(rng, window=7)
+    calendar, calendar_series = rng.standard_normal((4, 7)), np.array([0, 1, 0, 1])
+    calibration = ConformalCalibration(errors, calendar, SERIES_TAILS, series=series, calendar_series=calendar_series)
+    config, tensors = calibration.state("c.")
+    again = ConformalCalibration.from_state(config, tensors, "c.")
+    point = np.full((2, 7), 100.0)
+    np.testing.assert_array_equal(again.quantiles(point, [2.0, 3.0], 0.99), calibration.quantiles(point, [2.0, 3.0], 0.99))
+    older = {k: v for k, v in tensors.items() if "series" not in k}  # saved before series indices: pooled bands
+    np.testing.assert_array_equal(
+        ConformalCalibration.from_state(config, older, "c.").quantiles(point, [2.0, 3.0], 0.99),
+        ConformalCalibration(errors, calendar, SERIES_TAILS).quantiles(point, [2.0, 3.0], 0.99),
+    )
+    for change, message in (
+        ({"c.series": series[:-1]}, "has shape"),
+        ({"c.series": series.astype(float)}, "whole numbers from 0"),
+        ({"c.calendar_series": -calendar_series}, "whole numbers from 0"),
+    ):
+        with pytest.raises(ModelLoadError, match=message):
+            ConformalCalibration.from_state(config, dict(tensors) | change, "c.")
+    with pytest.raises(ModelLoadError, match="calendar_series' is missing"):
+        ConformalCalibration.from_state(config, {k: v for k, v in tensors.items() if k != "c.calendar_series"}, "c.")

@@ -226,13 +226,19 @@ class Combination:
                 direct_total.direct_total is None and not direct_total.global_members,
                 "the total's own forecast must be statistical members of one series",
             )
+        calibration = ConformalCalibration.from_state(config.get("calibration"), tensors, "calibration.")
+        require(
+            calibration.series is None
+            or max(calibration.series.max(initial=0), calibration.calendar_series.max(initial=0)) < series,
+            "interval calibration names a series the model does not have",
+        )
         return cls(
             members=tuple(members),
             weights=np.asarray(weights, dtype=float),
             statistical=statistical,
             global_members=global_members,
             phase=np.asarray(phase, dtype=np.int64),
-            calibration=ConformalCalibration.from_state(config.get("calibration"), tensors, "calibration."),
+            calibration=calibration,
             total_calibration=ConformalCalibration.from_state(config.get("total_calibration"), tensors, "total_calibration."),
             direct_total=direct_total,
         )

@@ -313,22 +313,37 @@ def _total_errors(
     return [errors[k : k + 1] if present[k] else errors[:0] for k in range(n_bt)], errors[n_bt:][present[n_bt:]]
 
 
-def _held_out_coverage(by_origin: list[np.ndarray], calendar: np.ndarray, tails: tuple) -> dict[str, float | None]:
+def _held_out_coverage(
+    by_origin: list[np.ndarray],
+    calendar: np.ndarray,
+    tails: tuple,
+    series: tuple[list[np.ndarray], np.ndarray] | None = None,
+) -> dict[str, float | None]:
     """Share of backtest days above each upper and below each lower bound, every origin's bands
-    calibrated on the other origins only (an honest check of the calibration)."""
+    calibrated on the other origins only (an honest check of the calibration). ``series`` (each
+    origin's and the calendar rows' series indices) gives each series its own upper side, as
+    the forecast's bands do."""
     names = [f"{side}_{band}" for band in BANDS for side in ("below", "above")]
     if sum(len(rows) > 0 for rows in by_origin) < 2:
         return dict.fromkeys(names)
     hits = dict.fromkeys(names, 0)
     days = 0
     for k, rows in enumerate(by_origin):
-        others = [r for j, r in enumerate(by_origin) if j != k and len(r)]
+        others = [j for j, r in enumerate(by_origin) if j != k and len(r)]
         if not len(rows) or not others:
             continue
-        calibration = ConformalCalibration(np.concatenate(others), calendar, tails)
+        calibration = ConformalCalibration(
+            np.concatenate([by_origin[j] for j in others]),
+            calendar,
+            tails,
+            series=None if series is None else np.concatenate([series[0][j] for j in others]),
+            calendar_series=None if series is None else series[1],
+        )
+        which = np.zeros(len(rows), dtype=np.int64) if series is None else series[0][k]
         for band, (low, high) in BANDS.items():
-            lo = calibration.step_quantiles(calibration.conformal_probability(low), rows.shape[1])
-            hi = calibration.step_quantiles(calibration.conformal_probability(high), rows.shape[1])
+            lo, hi = (
+                calibration.series_step_quantiles(calibration.conformal_probability(p), rows.shape[1], which) for p in (low, high)
+            )
             hits[f"below_{band}"] += int(np.sum(rows < lo))
             hits[f"above_{band}"] += int(np.sum(rows > hi))
         days += rows.size
@@ -478,6 +493,8 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     errors = _scaled_errors(actual, combined, panel, lengths)
     by_origin = [errors[lengths[:, k] > 0, k] for k in range(n_bt)]
     calendar = np.concatenate([errors[lengths[:, k] > 0, k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
+    series_of = [np.flatnonzero(lengths[:, k] > 0) for k in range(n_bt + n_cal)]  # which series each row is
+    calendar_series = np.concatenate(series_of[n_bt:] or [np.empty(0, dtype=np.int64)])
     direct = fit_direct_total(panel, plan, members) if len(members) > 1 else None
     source, choice = choose_total(direct, actual, scored, n_bt)
     serving = direct if source == DIRECT else None
@@ -490,7 +507,13 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         statistical=fitted.statistical,
         global_members=fitted.global_members,
         phase=panel.weekdays(),
-        calibration=ConformalCalibration(np.concatenate(by_origin), calendar, SERIES_TAILS),
+        calibration=ConformalCalibration(
+            np.concatenate(by_origin),
+            calendar,
+            SERIES_TAILS,
+            series=np.concatenate(series_of[:n_bt]),
+            calendar_series=calendar_series,
+        ),
         total_calibration=total_calibration,
         progress=config.progress,
         direct_total=None if serving is None else _direct_combination(serving, panel, total_calibration),
@@ -509,7 +532,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         scale=np.array([seasonal_scale(v) for v in panel.values]),
         volume=np.array([float(np.mean(v[-28:])) for v in panel.values]),
         coverage={
-            "series": _held_out_coverage(by_origin, calendar, SERIES_TAILS),
+            "series": _held_out_coverage(by_origin, calendar, SERIES_TAILS, (series_of[:n_bt], calendar_series)),
             "total": _held_out_coverage(total_by_origin, total_calendar, TOTAL_TAILS),
         },
         total_forecast={"forecast": source, **choice},

@@ -21,6 +21,18 @@ that tends to fall short gets a wider upper side. Then
   worst shares of days outside the bands;
 * **beyond the backtest window** (short histories) the last step's quantile grows like
   ``sqrt(h / window)``, the growth of a random walk's errors;
+* **each series' own upper side**: where the errors carry the series each row belongs to
+  (:attr:`ConformalCalibration.series`, the series' calibration), the upper quantile of a series
+  with :data:`OWN_ORIGINS` backtest origins or more is the pooled one times
+  ``sqrt(own / pooled)``, clipped to ``[1/4, 1]``, ``own`` being the same quantile of its errors
+  alone. Pooling lends a calm series the tails of spiky ones (a road's traffic got the band of a
+  page whose views spike on news, twice the traffic's actual volume); the series' own 15 windows
+  are too few to stand alone (their largest error, taken alone, widened the bands by 5-60%), so
+  they only narrow, halfway in logs. On 35 real panels sum(hi95) fell by 1-7% (geometric means
+  of 15 development, 13 fresh and 7 other real panels of item sales, bicycle trips, road traffic
+  and page views), the worst share of days above hi95 stayed under 4.5%. The lower side stays
+  pooled: a calm series' own lower quantile lifted its lower bound above the zero days of a shop
+  closed on Saturdays;
 * the bound is ``point + s_now * q``, with ``s_now`` from the 56 days before the forecast,
   clipped at 0 (views are counts).
 
@@ -52,6 +64,10 @@ SERIES_TAILS = ((0.1, 0.075), (0.025, 0.015))
 TOTAL_TAILS = ((0.1, 0.05), (0.025, 0.01))
 #: The bands every forecast reports: name -> nominal (lower, upper) probabilities.
 BANDS = {"80": (0.1, 0.9), "95": (0.025, 0.975)}
+#: Backtest origins a series needs before its own errors narrow its upper side.
+OWN_ORIGINS = 8
+#: The narrowest a series' own errors make its upper side: this share of the pooled one.
+OWN_FLOOR = 0.25
 
 
 def conformal_order_statistic(sorted_errors: np.ndarray, p: float) -> float:
@@ -68,19 +84,32 @@ class ConformalCalibration:
 
     ``errors`` is ``(forecasts, window)``: one row per backtest origin (and series), one column
     per step; ``calendar`` the same for calendar origins (``(0, window)`` when there are none).
+    ``series`` and ``calendar_series``, when given, say which series (its row in the forecast's
+    ``point``) each row of ``errors`` and ``calendar`` is: each series' upper side then reads its
+    own errors too (module docstring). Without them every series reads the pooled errors alone.
     """
 
     errors: np.ndarray
     calendar: np.ndarray
     tails: tuple[tuple[float, float], ...]
     neighbourhood: int = NEIGHBOURHOOD
+    series: np.ndarray | None = None
+    calendar_series: np.ndarray | None = None
     _sorted: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _own: dict[int, ConformalCalibration | None] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.errors = np.asarray(self.errors, dtype=float)
         self.calendar = np.asarray(self.calendar, dtype=float).reshape(-1, self.errors.shape[1])
         if len(self.errors) == 0:
             raise ValueError("no backtest errors to calibrate on")
+        if (self.series is None) != (self.calendar_series is None):
+            raise ValueError("series indices are needed for both the backtest and the calendar rows, or for neither")
+        if self.series is not None:
+            self.series = np.asarray(self.series, dtype=np.int64)
+            self.calendar_series = np.asarray(self.calendar_series, dtype=np.int64)
+            if self.series.shape != (len(self.errors),) or self.calendar_series.shape != (len(self.calendar),):
+                raise ValueError("one series index per row of errors is needed")
 
     @property
     def window(self) -> int:
@@ -135,6 +164,33 @@ class ConformalCalibration:
             q = np.concatenate([q, beyond])
         return q[:steps]
 
+    def _own_calibration(self, index: int) -> ConformalCalibration | None:
+        """Series ``index``'s errors alone, or None with fewer than :data:`OWN_ORIGINS` rows."""
+        if index not in self._own:
+            rows = self.series == index
+            self._own[index] = (
+                ConformalCalibration(
+                    self.errors[rows], self.calendar[self.calendar_series == index], self.tails, self.neighbourhood
+                )
+                if rows.sum() >= OWN_ORIGINS
+                else None
+            )
+        return self._own[index]
+
+    def series_step_quantiles(self, p: float, steps: int, which: np.ndarray) -> np.ndarray:
+        """``(len(which), steps)`` step quantiles at conformal probability ``p`` for series ``which``:
+        the pooled ones, the upper side narrowed by each series' own errors where it has enough."""
+        pooled = self.step_quantiles(p, steps)
+        out = np.tile(pooled, (len(which), 1))
+        if p < 0.5 or self.series is None:
+            return out
+        for row, index in enumerate(which):
+            own = self._own_calibration(int(index))
+            if own is not None:
+                ratio = np.sqrt(own.step_quantiles(p, steps) / np.where(pooled > 0, pooled, 1.0))
+                out[row] = pooled * np.clip(ratio, OWN_FLOOR, 1.0)
+        return out
+
     def quantiles(self, point: np.ndarray, scale: np.ndarray, q: float, offsets: np.ndarray | None = None) -> np.ndarray:
         """The bound at nominal probability ``q`` for ``point`` forecasts ``(series, days)``.
 
@@ -146,8 +202,9 @@ class ConformalCalibration:
         point = np.atleast_2d(np.asarray(point, dtype=float))
         days = point.shape[1]
         offsets = np.zeros(len(point), dtype=np.int64) if offsets is None else np.asarray(offsets, dtype=np.int64)
-        per_step = self.step_quantiles(self.conformal_probability(q), days + int(offsets.max(initial=0)))
-        width = np.asarray(scale, dtype=float)[:, None] * np.stack([per_step[o : o + days] for o in offsets])
+        steps = days + int(offsets.max(initial=0))
+        per_step = self.series_step_quantiles(self.conformal_probability(q), steps, np.arange(len(point)))
+        width = np.asarray(scale, dtype=float)[:, None] * np.stack([row[o : o + days] for row, o in zip(per_step, offsets)])
         bound = point + width
         return np.maximum(bound, point if q >= 0.5 else 0.0).clip(min=0.0)
 
@@ -160,7 +217,10 @@ class ConformalCalibration:
     # --- persistence -----------------------------------------------------------------------
     def state(self, prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         config = {"tails": [list(t) for t in self.tails], "neighbourhood": self.neighbourhood, "window": self.window}
-        return config, {f"{prefix}errors": self.errors, f"{prefix}calendar": self.calendar}
+        tensors = {f"{prefix}errors": self.errors, f"{prefix}calendar": self.calendar}
+        if self.series is not None:
+            tensors |= {f"{prefix}series": self.series, f"{prefix}calendar_series": self.calendar_series}
+        return config, tensors
 
     @classmethod
     def from_state(cls, config: Mapping[str, Any], tensors: Mapping[str, np.ndarray], prefix: str) -> ConformalCalibration:
@@ -180,6 +240,19 @@ class ConformalCalibration:
         calendar = require_shape(tensors, f"{prefix}calendar", (None, window))
         require(len(errors) >= 1, "interval calibration rests on no backtest errors")
         require_finite(tensors, [f"{prefix}errors", f"{prefix}calendar"])
+        series = calendar_series = None
+        if f"{prefix}series" in tensors or f"{prefix}calendar_series" in tensors:  # older models have no series indices
+            series = require_shape(tensors, f"{prefix}series", (len(errors),))
+            calendar_series = require_shape(tensors, f"{prefix}calendar_series", (len(calendar),))
+            require(
+                all(np.issubdtype(a.dtype, np.integer) and bool(np.all(a >= 0)) for a in (series, calendar_series)),
+                "interval calibration series indices must be whole numbers from 0",
+            )
         return cls(
-            np.asarray(errors, dtype=float), np.asarray(calendar, dtype=float), tuple(tuple(t) for t in tails), neighbourhood
+            np.asarray(errors, dtype=float),
+            np.asarray(calendar, dtype=float),
+            tuple(tuple(t) for t in tails),
+            neighbourhood,
+            series=series,
+            calendar_series=calendar_series,
         )
