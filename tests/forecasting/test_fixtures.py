@@ -19,6 +19,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
 import forecast_direct_total_make_fixture as direct_total  # noqa: E402
 import forecast_make_fixture as combination  # noqa: E402
+import forecast_own_bands_make_fixture as own_bands  # noqa: E402
 from make_forecast_fixtures import CURRENT, fixture_frame  # noqa: E402
 
 OLD = {
@@ -30,7 +31,12 @@ NEW = json.loads((FIXTURES / combination.EXPECTED).read_text())
 
 def test_every_fixture_has_recorded_numbers():
     assert set(OLD) == {"forecast_ets_model", "forecast_lstm_model", *CURRENT}
-    assert {p.name for p in FIXTURES.glob("forecast_*_model*")} == {*OLD, combination.FOLDER, direct_total.FOLDER}
+    assert {p.name for p in FIXTURES.glob("forecast_*_model*")} == {
+        *OLD,
+        combination.FOLDER,
+        direct_total.FOLDER,
+        own_bands.FOLDER,
+    }
 
 
 @pytest.mark.parametrize("folder", sorted(OLD))
@@ -69,6 +75,21 @@ def test_the_direct_total_fixture_forecasts_the_total_it_recorded():
     summed = np.asarray(expected["forecast"]["point"]).reshape(-1, 7).sum(axis=0)
     assert not np.allclose(expected["total"]["point"], summed)  # the total is its own forecast, not the sum
     np.testing.assert_allclose([d["bound"] for d in answer["total_quantiles"][0]["daily"]], expected["total_q99"], rtol=1e-6)
+
+
+def test_the_own_bands_fixture_keeps_its_calm_series_band_narrow():
+    expected = json.loads((FIXTURES / own_bands.EXPECTED).read_text())["forecast"]
+    model = viewcast.load_model(FIXTURES / own_bands.FOLDER)
+    calibration = model.engine.calibration
+    assert calibration.series is not None and np.bincount(calibration.series).tolist() == [12, 12]
+    answer = model.predict({"history": own_bands.fixture_frame(), "horizon": 7})
+    for column, values in expected.items():
+        np.testing.assert_allclose([row[column] for row in answer["forecast"]], values, rtol=1e-6, atol=1e-6)
+    # the calm series' upper side is its own, narrower than the pooled one the spiky series keeps
+    p = calibration.conformal_probability(0.975)
+    calm, spiky = calibration.series_step_quantiles(p, 7, np.array([0, 1]))
+    np.testing.assert_array_equal(spiky, calibration.step_quantiles(p, 7))
+    assert (calm < 0.7 * spiky).all()
 
 
 def test_a_forecast_with_an_older_model_saves_its_report(tmp_path):
