@@ -48,7 +48,7 @@ agrees exactly with the 80% and 95% bands.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,12 +70,18 @@ OWN_ORIGINS = 8
 OWN_FLOOR = 0.25
 
 
+def conformal_ranks(counts: np.ndarray, p: float) -> np.ndarray:
+    """0-based positions of the finite-sample conformal quantile at ``p`` among ``counts`` sorted
+    errors: the ``ceil((n + 1) p)``-th smallest (``floor`` below the median), clamped to the extremes."""
+    counts = np.asarray(counts)
+    # a hair of tolerance: 200 * 0.985 must be 197, not 197.00000000000003 rounded up to 198
+    k = np.ceil((counts + 1) * p - 1e-9) if p >= 0.5 else np.floor((counts + 1) * p + 1e-9)
+    return (np.clip(k, 1, np.maximum(counts, 1)) - 1).astype(np.int64)
+
+
 def conformal_order_statistic(sorted_errors: np.ndarray, p: float) -> float:
     """The finite-sample conformal quantile at ``p`` of sorted errors (clamped to the extremes)."""
-    n = len(sorted_errors)
-    # a hair of tolerance: 200 * 0.985 must be 197, not 197.00000000000003 rounded up to 198
-    k = math.ceil((n + 1) * p - 1e-9) if p >= 0.5 else math.floor((n + 1) * p + 1e-9)
-    return float(sorted_errors[min(max(k, 1), n) - 1])
+    return float(sorted_errors[conformal_ranks(np.array([len(sorted_errors)]), p)[0]])
 
 
 @dataclass
@@ -95,8 +101,8 @@ class ConformalCalibration:
     neighbourhood: int = NEIGHBOURHOOD
     series: np.ndarray | None = None
     calendar_series: np.ndarray | None = None
-    _sorted: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
-    _own: dict[int, ConformalCalibration | None] = field(default_factory=dict, repr=False, compare=False)
+    _sorted: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False, compare=False)
+    _own_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.errors = np.asarray(self.errors, dtype=float)
@@ -148,48 +154,78 @@ class ConformalCalibration:
             self._sorted[key] = np.sort(block[np.isfinite(block)])
         return self._sorted[key]
 
+    def _pooled_blocks(self, which: str, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """The errors around ``step`` as one group: ``(1, values)`` sorted, and their count."""
+        values = self._sorted_errors(which, step)
+        return values[None], np.array([len(values)])
+
+    def _own_blocks(self, which: str, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each series' own errors around ``step``: ``(series, values)`` sorted (NaN-padded at the
+        end), and how many each has. Grouped once for all series: a panel may hold thousands."""
+        key = (f"own {which}", step)
+        if key not in self._sorted:
+            if which not in self._own_rows:
+                rows, of = (self.errors, self.series) if which == "recent" else (self.calendar, self.calendar_series)
+                count = np.bincount(of, minlength=self.series_count)
+                slot = np.arange(len(of)) - (np.cumsum(count) - count)[np.sort(of, kind="stable")]
+                padded = np.full((self.series_count, int(count.max(initial=0)), self.window), np.nan)
+                order = np.argsort(of, kind="stable")
+                padded[of[order], slot] = rows[order]
+                self._own_rows[which] = padded
+            padded = self._own_rows[which]
+            block = padded[:, :, max(0, step - self.neighbourhood) : step + self.neighbourhood + 1].reshape(len(padded), -1)
+            self._sorted[key] = (np.sort(block, axis=1), np.isfinite(block).sum(axis=1))
+        return self._sorted[key]
+
+    @property
+    def series_count(self) -> int:
+        """Series the rows name (0 without series indices)."""
+        if self.series is None:
+            return 0
+        return int(max(self.series.max(initial=-1), self.calendar_series.max(initial=-1))) + 1
+
+    def _group_step_quantiles(self, p: float, steps: int, blocks: Callable) -> np.ndarray:
+        """``(groups, steps)`` quantiles at conformal probability ``p`` of each group of errors that
+        ``blocks(which, step)`` sorts (the module docstring's recipe; NaN where a group has none)."""
+        upper = p >= 0.5
+
+        def statistics(which: str, step: int) -> np.ndarray:
+            values, counts = blocks(which, step)
+            if values.shape[1] == 0:
+                return np.full(len(values), np.nan)
+            found = np.take_along_axis(values, conformal_ranks(counts, p)[:, None], axis=1)[:, 0]
+            return np.where(counts > 0, found, np.nan)
+
+        recent = np.stack([statistics("recent", h) for h in range(self.window)], axis=1)
+        if upper:
+            recent = np.maximum.accumulate(np.maximum(recent, 0.0), axis=1)
+        else:
+            recent = np.minimum.accumulate(np.minimum(recent, 0.0), axis=1)
+        # only where last year's weeks were backtested: widen these days alone
+        seen = np.stack([statistics("calendar", h) for h in range(self.window)], axis=1)
+        q = np.where(np.isnan(seen), recent, (np.maximum if upper else np.minimum)(recent, seen))
+        if steps > self.window:
+            beyond = recent[:, -1:] * np.sqrt(np.arange(self.window + 1, steps + 1) / self.window)
+            q = np.concatenate([q, beyond], axis=1)
+        return q[:, :steps]
+
     def step_quantiles(self, p: float, steps: int) -> np.ndarray:
         """Scaled error quantile at conformal probability ``p`` for steps 1..``steps``."""
-        upper = p >= 0.5
-        recent = np.array([conformal_order_statistic(self._sorted_errors("recent", h), p) for h in range(self.window)])
-        recent = np.maximum.accumulate(np.maximum(recent, 0.0)) if upper else np.minimum.accumulate(np.minimum(recent, 0.0))
-        q = recent.copy()
-        for h in range(self.window):
-            calendar = self._sorted_errors("calendar", h)
-            if len(calendar):  # only where last year's weeks were backtested: widen these days alone
-                seen = conformal_order_statistic(calendar, p)
-                q[h] = max(q[h], seen) if upper else min(q[h], seen)
-        if steps > self.window:
-            beyond = recent[-1] * np.sqrt(np.arange(self.window + 1, steps + 1) / self.window)
-            q = np.concatenate([q, beyond])
-        return q[:steps]
-
-    def _own_calibration(self, index: int) -> ConformalCalibration | None:
-        """Series ``index``'s errors alone, or None with fewer than :data:`OWN_ORIGINS` rows."""
-        if index not in self._own:
-            rows = self.series == index
-            self._own[index] = (
-                ConformalCalibration(
-                    self.errors[rows], self.calendar[self.calendar_series == index], self.tails, self.neighbourhood
-                )
-                if rows.sum() >= OWN_ORIGINS
-                else None
-            )
-        return self._own[index]
+        return self._group_step_quantiles(p, steps, self._pooled_blocks)[0]
 
     def series_step_quantiles(self, p: float, steps: int, which: np.ndarray) -> np.ndarray:
         """``(len(which), steps)`` step quantiles at conformal probability ``p`` for series ``which``:
         the pooled ones, the upper side narrowed by each series' own errors where it has enough."""
         pooled = self.step_quantiles(p, steps)
-        out = np.tile(pooled, (len(which), 1))
         if p < 0.5 or self.series is None:
-            return out
-        for row, index in enumerate(which):
-            own = self._own_calibration(int(index))
-            if own is not None:
-                ratio = np.sqrt(own.step_quantiles(p, steps) / np.where(pooled > 0, pooled, 1.0))
-                out[row] = pooled * np.clip(ratio, OWN_FLOOR, 1.0)
-        return out
+            return np.tile(pooled, (len(which), 1))
+        own = self._group_step_quantiles(p, steps, self._own_blocks)
+        enough = np.bincount(self.series, minlength=self.series_count) >= OWN_ORIGINS
+        which = np.asarray(which, dtype=np.int64)
+        known = (which < self.series_count) & enough[np.minimum(which, self.series_count - 1)]
+        mine = np.where(known[:, None], own[np.minimum(which, self.series_count - 1)], np.nan)
+        ratio = np.sqrt(mine / np.where(pooled > 0, pooled, 1.0))
+        return pooled * np.where(np.isnan(ratio), 1.0, np.clip(ratio, OWN_FLOOR, 1.0))
 
     def quantiles(self, point: np.ndarray, scale: np.ndarray, q: float, offsets: np.ndarray | None = None) -> np.ndarray:
         """The bound at nominal probability ``q`` for ``point`` forecasts ``(series, days)``.
