@@ -92,6 +92,20 @@ def test_the_own_bands_fixture_keeps_its_calm_series_band_narrow():
     assert (calm < 0.7 * spiky).all()
 
 
+def test_the_report_says_which_series_read_their_own_upper_side(tmp_path):
+    fresh = viewcast.forecast(own_bands.fixture_frame(), horizon=7, by="creator", model="ets", progress=False)
+    assert fresh.backtest["own_upper_series"] == 2 and fresh.backtest["origins"] >= 8
+    fresh.save(tmp_path / "fresh")
+    assert "The upper side of the 2 series with 8 backtest origins or more" in (tmp_path / "fresh" / "report.html").read_text()
+    older = run_saved(
+        viewcast.load_model(FIXTURES / "forecast_ensemble_model_v2"),
+        fixture_frame(),
+        ForecastConfig.parse(horizon=7, by="creator", progress=False),
+    )
+    older.save(tmp_path / "older")  # its bands are pooled: the report does not claim otherwise
+    assert "The upper side of the" not in (tmp_path / "older" / "report.html").read_text()
+
+
 def test_a_forecast_with_an_older_model_saves_its_report(tmp_path):
     model = viewcast.load_model(FIXTURES / "forecast_ensemble_model_v2")
     result = run_saved(model, fixture_frame(), ForecastConfig.parse(horizon=7, by="creator", progress=False))

@@ -36,7 +36,7 @@ from viewcast.compute import PendingPartitions, interleaved_partitions, start_pa
 from viewcast.errors import DataValidationError
 from viewcast.forecasting.combination import Combination
 from viewcast.forecasting.config import ForecastConfig
-from viewcast.forecasting.evaluation.intervals import BANDS, SERIES_TAILS, TOTAL_TAILS, ConformalCalibration
+from viewcast.forecasting.evaluation.intervals import BANDS, OWN_ORIGINS, SERIES_TAILS, TOTAL_TAILS, ConformalCalibration
 from viewcast.forecasting.evaluation.metrics import relative_mae, seasonal_scale
 from viewcast.forecasting.evaluation.origins import OriginPlan, plan_origins, recent_scale, summed_windows, windows
 from viewcast.forecasting.evaluation.weights import backtest_mae, combine, inverse_error_weights
@@ -148,6 +148,8 @@ class Backtest:
         return {
             "origins": self.backtest_origins,
             "calendar_origins": len(self.plan.calendar),
+            # series whose upper side also reads their own errors (evaluation/intervals.py)
+            "own_upper_series": int(np.sum(np.isfinite(self.actual[:, : self.backtest_origins, 0]).sum(axis=1) >= OWN_ORIGINS)),
             "window_days": self.plan.window,
             "step_days": 7,
             "series": len(self.ids),
