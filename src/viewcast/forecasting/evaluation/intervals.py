@@ -166,11 +166,12 @@ class ConformalCalibration:
         if key not in self._sorted:
             if which not in self._own_rows:
                 rows, of = (self.errors, self.series) if which == "recent" else (self.calendar, self.calendar_series)
-                count = np.bincount(of, minlength=self.series_count)
-                slot = np.arange(len(of)) - (np.cumsum(count) - count)[np.sort(of, kind="stable")]
-                padded = np.full((self.series_count, int(count.max(initial=0)), self.window), np.nan)
                 order = np.argsort(of, kind="stable")
-                padded[of[order], slot] = rows[order]
+                grouped = of[order]
+                count = np.bincount(grouped, minlength=self.series_count)
+                slot = np.arange(len(grouped)) - (np.cumsum(count) - count)[grouped]  # each row's place in its series
+                padded = np.full((self.series_count, int(count.max(initial=0)), self.window), np.nan)
+                padded[grouped, slot] = rows[order]
                 self._own_rows[which] = padded
             padded = self._own_rows[which]
             block = padded[:, :, max(0, step - self.neighbourhood) : step + self.neighbourhood + 1].reshape(len(padded), -1)
