@@ -493,9 +493,9 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     weights = inverse_error_weights(mae) if len(members) > 1 else np.ones((len(panel), 1))
     combined = combine(weights, scored)
     errors = _scaled_errors(actual, combined, panel, lengths)
-    by_origin = [errors[lengths[:, k] > 0, k] for k in range(n_bt)]
-    calendar = np.concatenate([errors[lengths[:, k] > 0, k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
-    series_of = [np.flatnonzero(lengths[:, k] > 0) for k in range(n_bt + n_cal)]  # which series each row is
+    series_of = [np.flatnonzero(lengths[:, k] > 0) for k in range(n_bt + n_cal)]  # the series each origin has
+    by_origin = [errors[series_of[k], k] for k in range(n_bt)]
+    calendar = np.concatenate([errors[series_of[k], k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
     calendar_series = np.concatenate(series_of[n_bt:] or [np.empty(0, dtype=np.int64)])
     direct = fit_direct_total(panel, plan, members) if len(members) > 1 else None
     source, choice = choose_total(direct, actual, scored, n_bt)
