@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from viewcast.forecasting.evaluation.intervals import OWN_ORIGINS
 from viewcast.io.outputs import OutputFolder
 from viewcast.report.figures import COUNT_FORMATTER, label_ticks, new_figure
 from viewcast.report.html import embed_png, render_report
@@ -181,6 +182,11 @@ def write_report(result: ForecastResult, out: OutputFolder) -> None:
     images = {name: embed_png(out.figure(f"{name}.png", fig)) for name, fig in figures.items() if fig is not None}
     history_days = int(result.history.groupby("series").size().max())
     html = render_report(
-        "forecast.html", metrics=metrics, history_days=history_days, daily=result.total.to_dict("records"), images=images
+        "forecast.html",
+        metrics=metrics,
+        history_days=history_days,
+        daily=result.total.to_dict("records"),
+        images=images,
+        own_origins=OWN_ORIGINS,
     )
     out.text("report.html", html)
