@@ -94,6 +94,19 @@ def test_combination_renormalises_over_members_with_forecasts():
     np.testing.assert_allclose(combine(weights, forecasts), [[20.0, (0.5 * 10 + 0.25 * 40) / 0.75]])
 
 
+def test_trimming_leaves_out_each_days_highest_and_lowest_member():
+    weights = np.array([[0.1, 0.2, 0.3, 0.4]])
+    # day 1: member 3 breaks high; day 2: member 0 breaks low; day 3: only three members have a forecast
+    forecasts = np.array([[[10.0, -50.0, 10.0]], [[12.0, 12.0, 12.0]], [[14.0, 14.0, 14.0]], [[900.0, 16.0, np.nan]]])
+    trimmed = combine(weights, forecasts, trim=1)
+    np.testing.assert_allclose(trimmed, [[(0.2 * 12 + 0.3 * 14) / 0.5, (0.2 * 12 + 0.3 * 14) / 0.5, 12.0]])
+    # two members: nothing is left out; trim 0 is the weighted mean
+    np.testing.assert_allclose(combine(weights[:, :2], forecasts[:2], trim=1), combine(weights[:, :2], forecasts[:2]))
+    np.testing.assert_allclose(combine(weights, forecasts)[0, 0], 0.1 * 10 + 0.2 * 12 + 0.3 * 14 + 0.4 * 900)
+    # ties are left out by position, so equal forecasts give that forecast
+    np.testing.assert_allclose(combine(weights, np.full((4, 1, 2), 7.0), trim=1), [[7.0, 7.0]])
+
+
 # --- calibration ---------------------------------------------------------------------------------------
 def _calibration(rng, rows=400, window=30, scale_growth=True, tails=SERIES_TAILS):
     growth = np.sqrt(np.arange(1, window + 1)) if scale_growth else np.ones(window)

@@ -55,6 +55,7 @@ def test_older_models_forecast_the_numbers_they_recorded(folder):
 def test_the_combination_fixture_forecasts_the_numbers_it_recorded():
     model = viewcast.load_model(FIXTURES / combination.FOLDER)
     assert model.name == "combination" and model.engine.members == ("seasonal_naive", "ets", "dot", "mstl", "lgbm")
+    assert model.engine.trim == 0  # saved before trimming: still the weighted mean it recorded
     answer = model.predict({"history": combination.fixture_frame(), "horizon": 7, "quantiles": [0.99]})
     result = run_saved(model, combination.fixture_frame(), ForecastConfig.parse(horizon=7, by="creator", progress=False))
     for column, values in NEW["forecast"].items():

@@ -58,6 +58,7 @@ def test_save_load_gives_identical_numbers_and_the_cli_path_too(fitted, tmp_path
     pd.testing.assert_frame_equal(again.forecast, fitted.forecast)  # what `viewcast forecast --load-model` writes
     assert json.loads(dumps(answer))["model"] == "combination"  # strict JSON
     config = json.loads((folder / "config.json").read_text())
+    assert config["engine"]["trim"] == 1 and loaded.engine.trim == 1
     assert config["engine"]["global"]["lgbm"]["model"].startswith("tree")  # LightGBM's text model, not a pickle
 
 
@@ -136,6 +137,7 @@ def test_edited_and_rehashed_states_are_refused(fitted, tmp_path, edit_config):
         ("lgbm", lambda c: c["engine"]["global"]["lgbm"].update(model="tree\nbroken"), "does not parse"),
         ("tails", lambda c: c["engine"]["calibration"].update(tails=[[0.025, 0.5]]), "tail anchors"),
         ("states", lambda c: c["engine"]["statistical"]["states"]["ets"].pop(), "3 series but 2 fitted ets models"),
+        ("trim", lambda c: c["engine"].update(trim=True), "trim must be a whole number 0..2"),
     ):
         copy = Path(shutil.copytree(folder, tmp_path / name))
         edit_config(copy, change)

@@ -32,6 +32,8 @@ from viewcast.io.persist import require, require_finite, require_shape
 
 #: What ``name`` says for a combination of several members.
 COMBINATION = "combination"
+#: Most member forecasts a saved model may leave out at each end of a day (it trims 1).
+MAX_TRIM = 2
 #: Fewest days of history a combination forecasts from: a series shorter than a week is forecast
 #: as its share of the panel's established series (:mod:`~viewcast.forecasting.young`).
 MIN_HISTORY = 1
@@ -74,6 +76,8 @@ class Combination:
     phase: np.ndarray  # weekday (0-6) of each series' first fitted day
     calibration: ConformalCalibration
     total_calibration: ConformalCalibration
+    #: Member forecasts left out at each end of every day (0: the weighted mean of viewcast 0.3 and before).
+    trim: int = 0
     progress: bool = field(default=False, compare=False)
     #: The total's own forecast (statistical members fitted on the summed series), or None:
     #: the total is the sum of the series.
@@ -114,7 +118,7 @@ class Combination:
 
     def point(self, member_forecasts: np.ndarray) -> np.ndarray:
         """The series' combined forecasts ``(series, steps)``."""
-        return combine(self.weights, member_forecasts)
+        return combine(self.weights, member_forecasts, self.trim)
 
     def project(self, panel: Panel, horizon: int, member_forecasts: np.ndarray | None = None) -> Projection:
         """Forecast ``horizon`` days after the panel's last day, every series on the same dates.
@@ -182,6 +186,7 @@ class Combination:
             "global": global_config,
             "calibration": calibration,
             "total_calibration": total_calibration,
+            "trim": self.trim,
         }
         if self.direct_total is not None:
             config["direct_total"], arrays = self.direct_total.state()
@@ -227,6 +232,8 @@ class Combination:
                 "the total's own forecast must be statistical members of one series",
             )
         calibration = ConformalCalibration.from_state(config.get("calibration"), tensors, "calibration.")
+        trim = config.get("trim", 0)  # models saved before trimming combine with the weighted mean
+        require(type(trim) is int and 0 <= trim <= MAX_TRIM, f"trim must be a whole number 0..{MAX_TRIM}, not {trim!r}")
         require(
             calibration.series is None
             or max(calibration.series.max(initial=0), calibration.calendar_series.max(initial=0)) < series,
@@ -240,5 +247,6 @@ class Combination:
             phase=np.asarray(phase, dtype=np.int64),
             calibration=calibration,
             total_calibration=ConformalCalibration.from_state(config.get("total_calibration"), tensors, "total_calibration."),
+            trim=trim,
             direct_total=direct_total,
         )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from viewcast.forecasting.evaluation.origins import OriginPlan, windows
-from viewcast.forecasting.evaluation.weights import backtest_mae, combine, inverse_error_weights, leave_one_origin_out
+from viewcast.forecasting.evaluation.weights import TRIM, backtest_mae, combine, inverse_error_weights, leave_one_origin_out
 from viewcast.forecasting.models import NAIVE, STATISTICAL
 from viewcast.forecasting.models.statistical import StatisticalModels
 from viewcast.forecasting.panel import Panel
@@ -75,7 +75,7 @@ def fit_direct_total(panel: Panel, plan: OriginPlan, members: tuple[str, ...]) -
     scored = forecasts[:, :, :, :window]
     weights = inverse_error_weights(backtest_mae(actual[:, :n_bt], scored[:, :, :n_bt]))
     loo = leave_one_origin_out(actual[:, :n_bt], scored[:, :, :n_bt])[0]
-    return DirectTotal(names, statistical, weights, actual, combine(weights, scored), loo)
+    return DirectTotal(names, statistical, weights, actual, combine(weights, scored, TRIM), loo)
 
 
 def choose_total(

@@ -39,7 +39,7 @@ from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.evaluation.intervals import BANDS, OWN_ORIGINS, SERIES_TAILS, TOTAL_TAILS, ConformalCalibration
 from viewcast.forecasting.evaluation.metrics import relative_mae, seasonal_scale
 from viewcast.forecasting.evaluation.origins import OriginPlan, plan_origins, recent_scale, summed_windows, windows
-from viewcast.forecasting.evaluation.weights import backtest_mae, combine, inverse_error_weights
+from viewcast.forecasting.evaluation.weights import TRIM, backtest_mae, combine, inverse_error_weights
 from viewcast.forecasting.models import (
     AUTO_MEMBERS,
     DESCRIPTIONS,
@@ -475,6 +475,7 @@ def _direct_combination(direct: DirectTotal, panel: Panel, calibration: Conforma
         phase=total_panel(panel).weekdays(),
         calibration=calibration,
         total_calibration=calibration,
+        trim=TRIM,
     )
 
 
@@ -491,7 +492,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     scored = fitted.forecasts[:, :, :-1, :w]
     mae = backtest_mae(actual[:, :n_bt], scored[:, :, :n_bt])
     weights = inverse_error_weights(mae) if len(members) > 1 else np.ones((len(panel), 1))
-    combined = combine(weights, scored)
+    combined = combine(weights, scored, TRIM)
     errors = _scaled_errors(actual, combined, panel, lengths)
     series_of = [np.flatnonzero(lengths[:, k] > 0) for k in range(n_bt + n_cal)]  # the series each origin has
     by_origin = [errors[series_of[k], k] for k in range(n_bt)]
@@ -517,6 +518,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
             calendar_series=calendar_series,
         ),
         total_calibration=total_calibration,
+        trim=TRIM,
         progress=config.progress,
         direct_total=None if serving is None else _direct_combination(serving, panel, total_calibration),
     )
