@@ -107,6 +107,20 @@ def test_the_report_says_which_series_read_their_own_upper_side(tmp_path):
     assert "The upper side of the" not in (tmp_path / "older" / "report.html").read_text()
 
 
+def test_the_report_says_each_days_extreme_members_are_left_out_only_where_they_are(tmp_path):
+    frame = combination.fixture_frame()
+    fresh = viewcast.forecast(frame, horizon=7, by="creator", progress=False)
+    assert fresh.model.engine.trim == 1
+    fresh.save(tmp_path / "fresh")
+    sentence = "highest and the lowest member\nforecast are left out first (where at least\n3 members forecast)"
+    assert sentence in (tmp_path / "fresh" / "report.html").read_text()
+    older = run_saved(
+        viewcast.load_model(FIXTURES / combination.FOLDER), frame, ForecastConfig.parse(horizon=7, by="creator", progress=False)
+    )
+    older.save(tmp_path / "older")  # saved before trimming: the report does not claim it
+    assert "left out first" not in (tmp_path / "older" / "report.html").read_text()
+
+
 def test_a_forecast_with_an_older_model_saves_its_report(tmp_path):
     model = viewcast.load_model(FIXTURES / "forecast_ensemble_model_v2")
     result = run_saved(model, fixture_frame(), ForecastConfig.parse(horizon=7, by="creator", progress=False))

@@ -76,7 +76,7 @@ class Combination:
     phase: np.ndarray  # weekday (0-6) of each series' first fitted day
     calibration: ConformalCalibration
     total_calibration: ConformalCalibration
-    #: Member forecasts left out at each end of every day (0: the weighted mean of viewcast 0.3 and before).
+    #: Member forecasts left out at each end of every day (0: the weighted mean, as models saved before trimming).
     trim: int = 0
     progress: bool = field(default=False, compare=False)
     #: The total's own forecast (statistical members fitted on the summed series), or None:

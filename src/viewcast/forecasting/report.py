@@ -188,5 +188,6 @@ def write_report(result: ForecastResult, out: OutputFolder) -> None:
         daily=result.total.to_dict("records"),
         images=images,
         own_origins=OWN_ORIGINS,
+        trim=getattr(result.model.engine, "trim", 0),  # a model of an older viewcast has none
     )
     out.text("report.html", html)
