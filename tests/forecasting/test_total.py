@@ -92,7 +92,7 @@ def test_leave_one_origin_out_scores_each_origin_on_weights_from_the_others():
     forecasts = np.zeros((2, 1, 4, 3))
     forecasts[0, 0, 0] = 10.0  # member 0 is perfect except at origin 0
     forecasts[1] = 1.0  # member 1 is always off by 1
-    loo = leave_one_origin_out(actual, forecasts)
+    loo = leave_one_origin_out(actual, forecasts, trim=0)  # the weighted mean (two members: nothing to trim)
     # origin 0 is weighted on origins 1-3, where member 0 was perfect: its bad forecast passes through
     np.testing.assert_allclose(loo[0, 0], 10.0, rtol=1e-6)
     # at the other origins member 0's miss at origin 0 counts: MAE 10/3 against 1

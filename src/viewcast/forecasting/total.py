@@ -74,7 +74,7 @@ def fit_direct_total(panel: Panel, plan: OriginPlan, members: tuple[str, ...]) -
     actual = windows(total.values, lengths, window)
     scored = forecasts[:, :, :, :window]
     weights = inverse_error_weights(backtest_mae(actual[:, :n_bt], scored[:, :, :n_bt]))
-    loo = leave_one_origin_out(actual[:, :n_bt], scored[:, :, :n_bt])[0]
+    loo = leave_one_origin_out(actual[:, :n_bt], scored[:, :, :n_bt], TRIM)[0]
     return DirectTotal(names, statistical, weights, actual, combine(weights, scored, TRIM), loo)
 
 
@@ -92,7 +92,7 @@ def choose_total(
     shared = np.isfinite(series_actual[:, :k, 0]).all(axis=0) & np.isfinite(direct.actual[0, :k, 0])
     if shared.sum() < MIN_SHARED_ORIGINS:
         return BOTTOM_UP, {"shared_origins": int(shared.sum()), "mae_bottom_up": None, "mae_direct": None}
-    summed = leave_one_origin_out(series_actual[:, :k], series_forecasts[:, :, :k]).sum(axis=0)
+    summed = leave_one_origin_out(series_actual[:, :k], series_forecasts[:, :, :k], TRIM).sum(axis=0)
     actual = direct.actual[0, :k][shared]
     mae_bottom_up = float(np.nanmean(np.abs(actual - summed[shared])))
     mae_direct = float(np.nanmean(np.abs(actual - direct.loo[shared])))

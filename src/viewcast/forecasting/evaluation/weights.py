@@ -66,7 +66,7 @@ def combine(weights: np.ndarray, forecasts: np.ndarray, trim: int = 0) -> np.nda
         return np.where(total > 0, summed / np.where(total > 0, total, 1.0), np.nan)
 
 
-def leave_one_origin_out(actual: np.ndarray, forecasts: np.ndarray, trim: int = TRIM) -> np.ndarray:
+def leave_one_origin_out(actual: np.ndarray, forecasts: np.ndarray, trim: int) -> np.ndarray:
     """``(series, origins, window)`` combined forecasts, each origin's weighted on the other origins.
 
     Weights fitted on the same windows they are scored on flatter a pool in proportion to its
