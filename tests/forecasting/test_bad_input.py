@@ -311,6 +311,7 @@ CASES: dict[str, tuple] = {
         r"--model: Input should be 'auto', 'seasonal_naive'",
     ),
     "fill-gaps nosuch": (lambda ws: ws.forecast("--fill-gaps", "nosuch"), r"--fill-gaps: Input should be"),
+    "holidays nosuch": (lambda ws: ws.forecast("--holidays", "XX"), r"--holidays: .*no holiday calendar for 'XX'"),
     "backtest windows 0": (lambda ws: ws.forecast("--backtest-windows", "0"), r"--backtest-windows: "),
     "threads 0": (lambda ws: ws.forecast("--threads", "0"), r"--threads: "),
     "seed -1": (lambda ws: ws.forecast("--seed", "-1"), r"--seed: "),

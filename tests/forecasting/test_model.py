@@ -138,6 +138,7 @@ def test_edited_and_rehashed_states_are_refused(fitted, tmp_path, edit_config):
         ("tails", lambda c: c["engine"]["calibration"].update(tails=[[0.025, 0.5]]), "tail anchors"),
         ("states", lambda c: c["engine"]["statistical"]["states"]["ets"].pop(), "3 series but 2 fitted ets models"),
         ("trim", lambda c: c["engine"].update(trim=True), "trim must be a whole number 0..2"),
+        ("holidays", lambda c: c["engine"].update(holidays="Narnia"), "holiday calendar 'Narnia' is not a country"),
     ):
         copy = Path(shutil.copytree(folder, tmp_path / name))
         edit_config(copy, change)

@@ -25,6 +25,7 @@ class CapacityPlanConfig(CapacityConfig):
     )
     threads: int | None = Field(None, ge=1, le=256, description="torch threads; None = VIEWCAST_TORCH_THREADS or 1")
     progress: bool = Field(True, description="progress bars where someone watches")
+    holidays: str = Field("US", description="country whose public holidays the views forecast knows, or none")
 
     def costs(self) -> CapacityConfig:
         """The cost and conversion options alone."""
@@ -32,5 +33,5 @@ class CapacityPlanConfig(CapacityConfig):
 
     def forecast_config(self) -> ForecastConfig:
         """The views forecast this plan rests on."""
-        forecast = {"horizon", "by", "model", "seed", "fill_gaps", "backtest_windows", "threads", "progress"}
+        forecast = {"horizon", "by", "model", "seed", "fill_gaps", "backtest_windows", "threads", "progress", "holidays"}
         return ForecastConfig.parse({name: getattr(self, name) for name in forecast}, capacity=self.costs())

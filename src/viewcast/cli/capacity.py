@@ -45,6 +45,9 @@ def capacity_command(
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the forecast (default 0)."),
     fill_gaps: Optional[str] = typer.Option(None, "--fill-gaps", help="Missing days: interpolate (default), zero, ffill, error."),
     backtest_windows: Optional[int] = typer.Option(None, "--backtest-windows", help="Weekly origins replayed (default 12)."),
+    holidays: Optional[str] = typer.Option(
+        None, "--holidays", help="Country whose public holidays the forecast knows (default US), or none."
+    ),
     cost_per_server_day: Optional[float] = typer.Option(None, help="On-demand cost of a server-day, USD (default 48)."),
     reserved_cost_per_server_day: Optional[float] = typer.Option(None, help="Reserved cost of a server-day, USD (default 30)."),
     shortfall_cost_per_million_views: Optional[float] = typer.Option(

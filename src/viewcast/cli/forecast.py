@@ -90,6 +90,9 @@ def forecast_command(
     fill_gaps: str = typer.Option("interpolate", "--fill-gaps", help="Missing creator-days: interpolate, zero, ffill or error."),
     backtest_windows: int = typer.Option(12, "--backtest-windows", help="Weekly backtest origins at most (1-52)."),
     study_lstm: bool = typer.Option(False, "--study-lstm", help="Also train the study's LSTM for its train/test table."),
+    holidays: str = typer.Option(
+        "US", "--holidays", help="Country whose public holidays the forecast knows (US, GB, DE...), or none."
+    ),
     views_per_server_day: float = typer.Option(5_000_000, help="Views one server handles per day at an even rate."),
     peak_factor: float = typer.Option(2.0, help="Busiest hour's rate over the day's average (at least 1)."),
     headroom: float = typer.Option(
@@ -116,6 +119,7 @@ def forecast_command(
         "fill_gaps": fill_gaps,
         "backtest_windows": backtest_windows,
         "study_lstm": study_lstm,
+        "holidays": holidays,
         "threads": threads,
         **backend_options(backend, scheduler, workers),
         "capacity": {

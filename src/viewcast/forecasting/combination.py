@@ -22,6 +22,7 @@ import numpy as np
 from viewcast.forecasting.evaluation.intervals import ConformalCalibration
 from viewcast.forecasting.evaluation.origins import recent_scale
 from viewcast.forecasting.evaluation.weights import combine
+from viewcast.forecasting.holiday_effects import adjust_windows, holiday_days, supported_countries
 from viewcast.forecasting.models import GLOBAL, MODEL_NAMES, STATISTICAL, global_class
 from viewcast.forecasting.models.base import GlobalMember
 from viewcast.forecasting.models.statistical import StatisticalModels, jobs_for
@@ -78,6 +79,8 @@ class Combination:
     total_calibration: ConformalCalibration
     #: Member forecasts left out at each end of every day (0: the weighted mean, as models saved before trimming).
     trim: int = 0
+    #: Country whose public holidays adjust the combined forecast (None: no calendar, as models saved before it).
+    holidays: str | None = None
     progress: bool = field(default=False, compare=False)
     #: The total's own forecast (statistical members fitted on the summed series), or None:
     #: the total is the sum of the series.
@@ -105,7 +108,13 @@ class Combination:
         local = [m for m in self.members if m in STATISTICAL]
         if local:
             trim = np.where(panel.lengths > 14, (self.phase - panel.weekdays()) % 7, 0)
-            aligned = Panel(panel.ids, panel.starts + trim, [v[t:] for v, t in zip(panel.values, trim)], panel.first_weekday)
+            aligned = Panel(
+                panel.ids,
+                panel.starts + trim,
+                [v[t:] for v, t in zip(panel.values, trim)],
+                panel.first_weekday,
+                origin=panel.origin,
+            )
             work = int(panel.lengths.sum())
             stat = self.statistical.forecast(aligned, steps, jobs=jobs_for(work), progress=self.progress)
             for m, name in enumerate(self.members):
@@ -129,7 +138,7 @@ class Combination:
         lags = panel.lags()
         steps = horizon + int(lags.max())
         forecasts = self.member_forecasts(panel, steps) if member_forecasts is None else member_forecasts
-        full = self.point(forecasts)
+        full = self.holiday_adjusted(panel, self.point(forecasts))
         point = young_points(panel, np.stack([full[i, lag : lag + horizon] for i, lag in enumerate(lags)]))
         own_scale = np.array([recent_scale(v, [len(v)])[0] for v in panel.values])
         scale = young_scales(panel, own_scale)
@@ -147,6 +156,14 @@ class Combination:
             calibration=self.calibration,
             total_calibration=self.total_calibration,
         )
+
+    def holiday_adjusted(self, panel: Panel, point: np.ndarray) -> np.ndarray:
+        """``point`` ``(series, steps)`` from each series' last day, times its holiday factors
+        (:mod:`~viewcast.forecasting.holiday_effects`; unchanged without a calendar or dates)."""
+        if self.holidays is None or panel.origin is None:
+            return point
+        names = holiday_days(self.holidays, panel.origin, int(panel.starts.min()), int(panel.ends().max()) + point.shape[1])
+        return adjust_windows(panel.values, panel.starts, panel.lengths[:, None], point[:, None], names)[:, 0]
 
     def interval_notes(self, steps: int) -> list[str]:
         """What a reader should know about the bands over ``steps`` days."""
@@ -187,6 +204,7 @@ class Combination:
             "calibration": calibration,
             "total_calibration": total_calibration,
             "trim": self.trim,
+            "holidays": self.holidays,
         }
         if self.direct_total is not None:
             config["direct_total"], arrays = self.direct_total.state()
@@ -234,6 +252,11 @@ class Combination:
         calibration = ConformalCalibration.from_state(config.get("calibration"), tensors, "calibration.")
         trim = config.get("trim", 0)  # models saved before trimming combine with the weighted mean
         require(type(trim) is int and 0 <= trim <= MAX_TRIM, f"trim must be a whole number 0..{MAX_TRIM}, not {trim!r}")
+        holidays = config.get("holidays")  # models saved before the calendar have none
+        require(
+            holidays is None or (isinstance(holidays, str) and holidays in supported_countries()),
+            f"holiday calendar {holidays!r} is not a country the holidays package knows",
+        )
         require(
             calibration.series is None
             or max(calibration.series.max(initial=0), calibration.calendar_series.max(initial=0)) < series,
@@ -248,5 +271,6 @@ class Combination:
             calibration=calibration,
             total_calibration=ConformalCalibration.from_state(config.get("total_calibration"), tensors, "total_calibration."),
             trim=trim,
+            holidays=holidays,
             direct_total=direct_total,
         )

@@ -129,3 +129,26 @@ class ForecastConfig(BackendConfig):
     )
     lstm: LSTMRecipe = Field(default_factory=LSTMRecipe)
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    holidays: str = Field(
+        "US",
+        description="country whose public holidays an auto forecast knows (a code of the holidays package: US, GB, DE...) or none",
+    )
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_calendar(cls, value: str) -> str:
+        from viewcast.forecasting.holiday_effects import NO_CALENDAR, supported_countries
+
+        code = value.strip()
+        if code.lower() == NO_CALENDAR:
+            return NO_CALENDAR
+        if code.upper() not in supported_countries():
+            raise ValueError(f"no holiday calendar for {value!r}: give a country code such as US, GB or DE, or none")
+        return code.upper()
+
+    @property
+    def holiday_country(self) -> str | None:
+        """The holiday calendar's country, or None."""
+        from viewcast.forecasting.holiday_effects import NO_CALENDAR
+
+        return None if self.holidays == NO_CALENDAR else self.holidays

@@ -285,6 +285,7 @@ class ForecastModel:
             "series_ids": self.series[:20],
             "default_horizon": self.config.horizon,
             "day_axis": self.axis.to_dict(),
+            "holidays": getattr(self.engine, "holidays", None),
             "backtest": {
                 key: backtest.get(key) for key in ("origins", "window_days", "combination", "total", "leaders") if key in backtest
             },

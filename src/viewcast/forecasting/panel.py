@@ -34,6 +34,9 @@ class Panel:
     first_weekday: int = 0
     #: Series whose leading zeros were read as days before they joined (:func:`first_kept_day`).
     trimmed: int = 0
+    #: ISO date of day ``t = 0`` when the days are calendar dates (None for day numbers): the
+    #: holiday calendar reads it (:mod:`~viewcast.forecasting.holiday_effects`).
+    origin: str | None = None
 
     def notes(self) -> list[str]:
         """What a reader should know about how the history was read."""
@@ -83,6 +86,7 @@ class Panel:
             self.starts[rows].copy(),
             [self.values[i][:n] for i, n in zip(rows, lengths)],
             self.first_weekday,
+            origin=self.origin,
         )
 
     def to_long(self) -> pd.DataFrame:
@@ -168,4 +172,5 @@ def aggregate(data: ViewsData, by: By = "total") -> Panel:
         values=values,
         first_weekday=data.axis.first_weekday(),
         trimmed=int(trimmed),
+        origin=str(data.axis.origin) if data.axis.kind == "date" else None,
     )

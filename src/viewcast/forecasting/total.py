@@ -44,7 +44,7 @@ def total_panel(panel: Panel) -> Panel:
     """The panel's aligned total as a panel of one series, ending on the panel's last day."""
     total = panel.aligned_total()
     start = int(panel.ends().max()) - len(total) + 1
-    return Panel(["total"], np.array([start]), [total], panel.first_weekday)
+    return Panel(["total"], np.array([start]), [total], panel.first_weekday, origin=panel.origin)
 
 
 @dataclass

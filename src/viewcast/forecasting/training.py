@@ -11,7 +11,9 @@ One pass over a panel (:func:`fit_forecast`):
    forwarded from every origin's cleaned prefix and from the last day; each global member
    trained once (LightGBM at the earliest backtest origin, the LSTM by the study's recipe) and
    run from every origin and from the last day;
-4. per-series weights from the backtest MAEs (:mod:`~viewcast.forecasting.evaluation.weights`);
+4. per-series weights from the backtest MAEs (:mod:`~viewcast.forecasting.evaluation.weights`),
+   the combined forecasts moved on public holidays where a series' history shows a response
+   (:mod:`~viewcast.forecasting.holiday_effects`; each backtest window from the history before it);
 5. the statistical members fitted on the total too, and the total forecast by the sum of the
    series or by its own combination, whichever scored lower (:mod:`~viewcast.forecasting.total`);
 6. the scaled errors of the combined backtest forecasts, of the series and of the total,
@@ -26,7 +28,7 @@ when the forecast is projected.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,7 @@ from viewcast.forecasting.evaluation.intervals import BANDS, OWN_ORIGINS, SERIES
 from viewcast.forecasting.evaluation.metrics import relative_mae, seasonal_scale
 from viewcast.forecasting.evaluation.origins import OriginPlan, plan_origins, recent_scale, summed_windows, windows
 from viewcast.forecasting.evaluation.weights import TRIM, backtest_mae, combine, inverse_error_weights
+from viewcast.forecasting.holiday_effects import adjust_windows, holiday_days
 from viewcast.forecasting.models import (
     AUTO_MEMBERS,
     DESCRIPTIONS,
@@ -465,7 +468,14 @@ def fit_members(
     return MemberForecasts(statistical, global_members, forecasts, stat[0], reported, study, notes)
 
 
-def _direct_combination(direct: DirectTotal, panel: Panel, calibration: ConformalCalibration) -> Combination:
+def _holiday_names(country: str | None, panel: Panel, plan: OriginPlan) -> dict[int, str]:
+    """The country's public holidays over the panel's days and the days ahead (none without dates)."""
+    if country is None or panel.origin is None:
+        return {}
+    return holiday_days(country, panel.origin, int(panel.starts.min()), int(panel.ends().max()) + plan.steps)
+
+
+def _direct_combination(direct: DirectTotal, panel: Panel, calibration: ConformalCalibration, country: str | None) -> Combination:
     """The total's own forecast as a combination of one series (calibrated as the total)."""
     return Combination(
         members=direct.members,
@@ -476,6 +486,7 @@ def _direct_combination(direct: DirectTotal, panel: Panel, calibration: Conforma
         calibration=calibration,
         total_calibration=calibration,
         trim=TRIM,
+        holidays=country,
     )
 
 
@@ -492,13 +503,21 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     scored = fitted.forecasts[:, :, :-1, :w]
     mae = backtest_mae(actual[:, :n_bt], scored[:, :, :n_bt])
     weights = inverse_error_weights(mae) if len(members) > 1 else np.ones((len(panel), 1))
-    combined = combine(weights, scored, TRIM)
+    country = config.holiday_country if config.model == "auto" else None
+    holidays = _holiday_names(country, panel, plan)
+    combined = adjust_windows(panel.values, panel.starts, lengths, combine(weights, scored, TRIM), holidays)
     errors = _scaled_errors(actual, combined, panel, lengths)
     series_of = [np.flatnonzero(lengths[:, k] > 0) for k in range(n_bt + n_cal)]  # the series each origin has
     by_origin = [errors[series_of[k], k] for k in range(n_bt)]
     calendar = np.concatenate([errors[series_of[k], k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
     calendar_series = np.concatenate(series_of[n_bt:] or [np.empty(0, dtype=np.int64)])
     direct = fit_direct_total(panel, plan, members) if len(members) > 1 else None
+    if direct is not None and holidays:
+        total = total_panel(panel)
+        direct = replace(
+            direct,
+            combined=adjust_windows(total.values, total.starts, plan.prefix_lengths(total.lengths), direct.combined, holidays),
+        )
     source, choice = choose_total(direct, actual, scored, n_bt)
     serving = direct if source == DIRECT else None
     total_windows = _total_windows(actual, combined, serving)
@@ -519,8 +538,9 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         ),
         total_calibration=total_calibration,
         trim=TRIM,
+        holidays=country,
         progress=config.progress,
-        direct_total=None if serving is None else _direct_combination(serving, panel, total_calibration),
+        direct_total=None if serving is None else _direct_combination(serving, panel, total_calibration, country),
     )
     backtest = Backtest(
         plan=plan,

@@ -1,0 +1,96 @@
+"""Public holidays ahead: a series' own past response moves its forecast, and only a real one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import viewcast
+from viewcast.forecasting.holiday_effects import holiday_days, holiday_factors
+
+ORIGIN = "2020-01-01"
+DIPS = {"Thanksgiving Day": 0.4, "Christmas Day": 0.5}
+
+
+def _views(end: date, seed: int = 0, dips: dict[str, float] = DIPS, level: float = 1000.0) -> tuple[np.ndarray, dict]:
+    """Poisson views from ORIGIN to ``end`` plus 60 days, times ``dips`` on those US holidays."""
+    days = (end - date.fromisoformat(ORIGIN)).days + 60
+    names = holiday_days("US", ORIGIN, 0, days)
+    values = np.random.default_rng(seed).poisson(level, days).astype(float)
+    for t, name in names.items():
+        values[t] *= dips.get(name, 1.0)
+    return values, names
+
+
+def test_observed_days_count_under_the_holidays_own_name():
+    names = holiday_days("US", ORIGIN, 0, 1100)
+    christmas_2022 = (date(2022, 12, 26) - date(2020, 1, 1)).days  # Christmas fell on a Sunday
+    assert names[christmas_2022] == "Christmas Day"
+    assert names[(date(2021, 11, 25) - date(2020, 1, 1)).days] == "Thanksgiving Day"
+
+
+def test_a_series_that_dipped_on_past_holidays_is_forecast_to_dip_again():
+    end = date(2022, 11, 15)
+    values, names = _views(end)
+    history = values[: (end - date(2020, 1, 1)).days]
+    factors = holiday_factors(history, 0, 60, names)
+    first = len(history)
+    moved = {names[first + step]: round(float(f), 2) for step, f in enumerate(factors) if f != 1.0}
+    assert moved == pytest.approx({"Thanksgiving Day": 0.4, "Christmas Day": 0.5}, abs=0.03)
+    thanksgiving = [step for step in range(60) if names.get(first + step) == "Thanksgiving Day"]
+    assert len(thanksgiving) == 1 and factors[thanksgiving[0]] == pytest.approx(0.4, abs=0.03)
+    assert np.sum(factors != 1.0) == 3  # Thanksgiving, Christmas and its observed Monday
+
+
+def test_a_series_that_ignores_the_calendar_keeps_its_forecast():
+    end = date(2022, 11, 15)
+    for seed in range(5):
+        values, names = _views(end, seed=seed, dips={})
+        history = values[: (end - date(2020, 1, 1)).days]
+        np.testing.assert_array_equal(holiday_factors(history, 0, 60, names), np.ones(60))
+
+
+def test_a_holiday_never_seen_in_the_history_is_left_alone():
+    end = date(2020, 11, 15)  # ten months: no past Thanksgiving or Christmas
+    values, names = _views(end)
+    history = values[: (end - date(2020, 1, 1)).days]
+    np.testing.assert_array_equal(holiday_factors(history, 0, 60, names), np.ones(60))
+
+
+def _panel(end: date) -> pd.DataFrame:
+    frames = []
+    for k in range(3):
+        values, _ = _views(end, seed=k, level=500.0 * (k + 1))
+        days = (end - date.fromisoformat(ORIGIN)).days
+        ds = pd.date_range(ORIGIN, periods=days).strftime("%Y-%m-%d")
+        frames.append(pd.DataFrame({"unique_id": f"c{k}", "ds": ds, "y": values[:days]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_the_forecast_knows_thanksgiving_and_the_option_turns_it_off():
+    data = _panel(date(2022, 11, 15))
+    on = viewcast.forecast(data, horizon=30, by="creator", progress=False)
+    off = viewcast.forecast(data, horizon=30, by="creator", progress=False, holidays="none")
+    day = "2022-11-24"
+    week_after = "2022-12-01"
+    for result, expected in ((on, 0.4), (off, 1.0)):
+        point = result.forecast.pivot(index="date", columns="series", values="point")
+        dates = point.index.astype(str)
+        ratio = point[dates == day].to_numpy() / point[dates == week_after].to_numpy()
+        np.testing.assert_allclose(ratio, expected, atol=0.08)
+        total = result.total.set_index(result.total["date"].astype(str))["point"]
+        assert total[day] / total[week_after] == pytest.approx(expected, abs=0.08)
+    same = on.forecast["date"].astype(str) != day
+    np.testing.assert_allclose(on.forecast["point"][same], off.forecast["point"][same])
+
+
+def test_a_saved_model_keeps_its_calendar(tmp_path):
+    data = _panel(date(2022, 11, 15))
+    result = viewcast.forecast(data, horizon=30, by="creator", progress=False)
+    loaded = viewcast.load_model(result.model.save(tmp_path / "m"))
+    answer = pd.DataFrame(loaded.predict(data)["forecast"])
+    np.testing.assert_allclose(answer["point"], result.forecast["point"])
+    assert loaded.describe()["holidays"] == "US"
