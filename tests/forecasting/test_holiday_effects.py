@@ -94,3 +94,13 @@ def test_a_saved_model_keeps_its_calendar(tmp_path):
     answer = pd.DataFrame(loaded.predict(data)["forecast"])
     np.testing.assert_allclose(answer["point"], result.forecast["point"])
     assert loaded.describe()["holidays"] == "US"
+
+
+def test_the_report_names_the_holidays_ahead_only_with_a_calendar(tmp_path):
+    data = _panel(date(2022, 11, 15))
+    for option, expected in (("US", True), ("none", False)):
+        result = viewcast.forecast(data, horizon=30, by="creator", progress=False, holidays=option)
+        result.save(tmp_path / option)
+        html = (tmp_path / option / "report.html").read_text()
+        assert ("Thanksgiving Day\non 2022-11-24 in these days" in html) is expected
+        assert ("Public holidays of US are known" in html) is expected

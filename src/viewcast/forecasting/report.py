@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from viewcast.forecasting.evaluation.intervals import OWN_ORIGINS
+from viewcast.forecasting.holiday_effects import holiday_days
 from viewcast.io.outputs import OutputFolder
 from viewcast.report.figures import COUNT_FORMATTER, label_ticks, new_figure
 from viewcast.report.html import embed_png, render_report
@@ -166,6 +167,18 @@ def backtest_figure(result: ForecastResult) -> Figure | None:
     return fig
 
 
+def holidays_ahead(result: ForecastResult) -> tuple[str | None, list[tuple[str, str]]]:
+    """The model's holiday country (None: no calendar, or day numbers) and the holidays in the
+    forecast's days, as (date, name)."""
+    country = getattr(result.model.engine, "holidays", None)  # a model of an older viewcast has none
+    if country is None or result.axis.kind != "date":
+        return None, []
+    dates = pd.to_datetime(result.total["date"])
+    first = dates.min()
+    names = holiday_days(country, first.strftime("%Y-%m-%d"), 0, (dates.max() - first).days)
+    return country, [((first + pd.Timedelta(days=t)).strftime("%Y-%m-%d"), name) for t, name in sorted(names.items())]
+
+
 def write_report(result: ForecastResult, out: OutputFolder) -> None:
     """Every file of a forecast run, into a staging folder (:func:`viewcast.io.outputs.output_folder`)."""
     metrics = result.to_dict()
@@ -181,6 +194,7 @@ def write_report(result: ForecastResult, out: OutputFolder) -> None:
     }
     images = {name: embed_png(out.figure(f"{name}.png", fig)) for name, fig in figures.items() if fig is not None}
     history_days = int(result.history.groupby("series").size().max())
+    holiday_country, holidays = holidays_ahead(result)
     html = render_report(
         "forecast.html",
         metrics=metrics,
@@ -189,5 +203,7 @@ def write_report(result: ForecastResult, out: OutputFolder) -> None:
         images=images,
         own_origins=OWN_ORIGINS,
         trim=getattr(result.model.engine, "trim", 0),  # a model of an older viewcast has none
+        holiday_country=holiday_country,
+        holidays_ahead=holidays,
     )
     out.text("report.html", html)
