@@ -201,8 +201,16 @@ def test_saved_calibration_round_trips_and_is_checked():
         with pytest.raises(ModelLoadError, match=message):
             ConformalCalibration.from_state(config | change, tensors, "c.")
     broken = dict(tensors) | {"c.errors": np.full((50, 7), np.inf)}
-    with pytest.raises(ModelLoadError, match="NaN or infinite"):
+    with pytest.raises(ModelLoadError, match="infinite values"):
         ConformalCalibration.from_state(config, broken, "c.")
+    left_out = tensors["c.errors"].copy()
+    left_out[:, 3] = np.nan  # every error of one step left out: nothing calibrates it
+    with pytest.raises(ModelLoadError, match="a step with no backtest error"):
+        ConformalCalibration.from_state(config, dict(tensors) | {"c.errors": left_out}, "c.")
+    left_out[1:, 3] = tensors["c.errors"][1:, 3]  # one left out is a holiday's day: it loads
+    assert np.isfinite(
+        ConformalCalibration.from_state(config, dict(tensors) | {"c.errors": left_out}, "c.").quantiles(point, [2.0], 0.99)
+    ).all()
     with pytest.raises(ModelLoadError, match="no backtest errors"):
         ConformalCalibration.from_state(config, dict(tensors) | {"c.errors": np.empty((0, 7))}, "c.")
 

@@ -104,3 +104,28 @@ def test_the_report_names_the_holidays_ahead_only_with_a_calendar(tmp_path):
         html = (tmp_path / option / "report.html").read_text()
         assert ("Thanksgiving Day\non 2022-11-24 in these days" in html) is expected
         assert ("Public holidays of US are known" in html) is expected
+
+
+def test_a_moved_day_keeps_the_ordinary_day_inside_its_band():
+    on = viewcast.forecast(_panel(date(2022, 11, 15)), horizon=30, by="creator", progress=False)
+    frame = on.forecast.assign(date=on.forecast["date"].astype(str)).set_index(["date", "series"])
+    thanksgiving, week_after = frame.loc["2022-11-24"], frame.loc["2022-12-01"]
+    np.testing.assert_allclose(thanksgiving["point"] / week_after["point"], 0.4, atol=0.08)
+    # the band holds both the dip and the ordinary Thursday, should the dip not come this year
+    assert (thanksgiving["hi95"] >= week_after["point"]).all()
+    assert (thanksgiving["lo95"] <= thanksgiving["point"]).all()
+
+
+def test_a_holiday_response_that_did_not_recur_widens_no_other_days_band():
+    """Christmas dipped in 2020 and 2021, not in 2022: the backtest window holding Christmas 2022
+    was moved for nothing; that one day must not set every later day's upper bound."""
+    end = date(2023, 1, 20)
+    days = (end - date.fromisoformat(ORIGIN)).days
+    names = holiday_days("US", ORIGIN, 0, days)
+    values = np.random.default_rng(0).poisson(1000.0, days).astype(float)
+    for t, name in names.items():
+        if name == "Christmas Day" and t < (date(2022, 6, 1) - date.fromisoformat(ORIGIN)).days:
+            values[t] *= 0.3
+    data = pd.DataFrame({"unique_id": "a", "ds": pd.date_range(ORIGIN, periods=days).strftime("%Y-%m-%d"), "y": values})
+    on, off = (viewcast.forecast(data, horizon=30, progress=False, holidays=h).forecast for h in ("US", "none"))
+    np.testing.assert_allclose(on["hi95"], off["hi95"], rtol=0.01)  # was 1.5 times as wide

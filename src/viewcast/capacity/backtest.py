@@ -11,7 +11,8 @@ the total are the forecasts a planner would have had. At each origin ``o``:
 * **The day's distribution.** The total's quantiles at each step come from a conformal
   calibration of the total's scaled errors at the *other* origins whose windows share no day with
   this one (and last year's calendar origins), the way the forecast's own held-out check works:
-  the replayed days never calibrate their own plan.
+  the replayed days never calibrate their own plan. On a day public holidays moved, they are the
+  outer ones around the moved and the ordinary forecast, as the forecast's bands are.
 * **Four plans** for the week: the cost plan (newsvendor at ``q*`` over a reserved baseline,
   :func:`~viewcast.forecasting.capacity.cost_plan`); the old rule, servers on the 95% upper bound
   plus ``rule_headroom``; the point forecast; and the oracle, the cheapest servers for the views
@@ -140,11 +141,14 @@ def plan_backtest(detail: Backtest, panel: Panel, axis: DayAxis, config: Capacit
     steps = np.arange(lead, min(lead + BLOCK, window))
     n_bt = len(plan.backtest)
     actual, forecast, usable = detail.total_windows
+    ordinary = detail.total_ordinary
     if not len(steps) or n_bt < 2:
         return None
     total = panel.aligned_total()
     scale = recent_scale(total, [len(total) - offset for offset in plan.offsets])
-    errors = (actual - forecast) / scale[:, None]
+    moved_days = forecast != ordinary
+    moved = moved_days.any(axis=1)
+    errors = np.where(moved_days, np.nan, (actual - forecast) / scale[:, None])
     calendar = errors[n_bt:][usable[n_bt:]]
     level, _ = planning_level(config)
     last_day = int(panel.ends().max())
@@ -161,7 +165,11 @@ def plan_backtest(detail: Backtest, panel: Panel, axis: DayAxis, config: Capacit
         calibration = ConformalCalibration(errors[rows], calendar.reshape(-1, window), TOTAL_TAILS)
 
         def quantiles(q: float, k: int = k, calibration: ConformalCalibration = calibration) -> np.ndarray:
-            return calibration.quantiles(forecast[k][None], scale[k : k + 1], q)[0][steps]
+            found = calibration.quantiles(forecast[k][None], scale[k : k + 1], q)[0][steps]
+            if moved[k]:
+                plain = calibration.quantiles(ordinary[k][None], scale[k : k + 1], q)[0][steps]
+                found = (np.maximum if q >= 0.5 else np.minimum)(found, plain)
+            return found
 
         samples = demand_samples(quantiles)
         at_level = quantiles(level)

@@ -22,7 +22,7 @@ import numpy as np
 from viewcast.forecasting.evaluation.intervals import ConformalCalibration
 from viewcast.forecasting.evaluation.origins import recent_scale
 from viewcast.forecasting.evaluation.weights import combine
-from viewcast.forecasting.holiday_effects import adjust_windows, holiday_days, supported_countries
+from viewcast.forecasting.holiday_effects import holiday_days, supported_countries, window_factors
 from viewcast.forecasting.models import GLOBAL, MODEL_NAMES, STATISTICAL, global_class
 from viewcast.forecasting.models.base import GlobalMember
 from viewcast.forecasting.models.statistical import StatisticalModels, jobs_for
@@ -49,6 +49,10 @@ class Projection:
 
     ``point`` is ``(series, days)`` on the common future dates; ``scale`` each series' recent error
     scale and ``offsets`` the days between its last observation and the first forecast day.
+    ``ordinary`` and ``total_ordinary`` are the points before public holidays moved them (None:
+    nothing moved); on a day that moved, a bound is the outer one of the bounds around both, so a
+    holiday response that does not recur stays inside the band
+    (:mod:`~viewcast.forecasting.holiday_effects`).
     """
 
     point: np.ndarray
@@ -58,11 +62,19 @@ class Projection:
     total_scale: float
     calibration: ConformalCalibration
     total_calibration: ConformalCalibration
+    ordinary: np.ndarray | None = None
+    total_ordinary: np.ndarray | None = None
 
     def bounds(self, q: float) -> tuple[np.ndarray, np.ndarray]:
         """The bound at nominal probability ``q`` in (0, 1): ``(series (n, days), total (days,))``."""
+        outer = np.maximum if q >= 0.5 else np.minimum
         series = self.calibration.quantiles(self.point, self.scale, q, self.offsets)
-        total = self.total_calibration.quantiles(self.total_point[None], np.array([self.total_scale]), q)[0]
+        if self.ordinary is not None:
+            series = outer(series, self.calibration.quantiles(self.ordinary, self.scale, q, self.offsets))
+        total_scale = np.array([self.total_scale])
+        total = self.total_calibration.quantiles(self.total_point[None], total_scale, q)[0]
+        if self.total_ordinary is not None:
+            total = outer(total, self.total_calibration.quantiles(self.total_ordinary[None], total_scale, q)[0])
         return series, total
 
 
@@ -138,15 +150,23 @@ class Combination:
         lags = panel.lags()
         steps = horizon + int(lags.max())
         forecasts = self.member_forecasts(panel, steps) if member_forecasts is None else member_forecasts
-        full = self.holiday_adjusted(panel, self.point(forecasts))
-        point = young_points(panel, np.stack([full[i, lag : lag + horizon] for i, lag in enumerate(lags)]))
+        combined = self.point(forecasts)
+        factors = self.holiday_factors(panel, steps)
+
+        def served(full: np.ndarray) -> np.ndarray:
+            return young_points(panel, np.stack([full[i, lag : lag + horizon] for i, lag in enumerate(lags)]))
+
+        point, ordinary = served(combined * factors), served(combined)
+        moved = not np.array_equal(point, ordinary)
         own_scale = np.array([recent_scale(v, [len(v)])[0] for v in panel.values])
         scale = young_scales(panel, own_scale)
         total = panel.aligned_total()
         if self.direct_total is None:
-            total_point = point.sum(axis=0)
+            total_point, total_ordinary = point.sum(axis=0), ordinary.sum(axis=0)
         else:
-            total_point = self.direct_total.project(total_panel(panel), horizon).point[0]
+            direct = self.direct_total.project(total_panel(panel), horizon)
+            total_point = direct.point[0]
+            total_ordinary = total_point if direct.ordinary is None else direct.ordinary[0]
         return Projection(
             point=point,
             scale=scale,
@@ -155,15 +175,17 @@ class Combination:
             total_scale=float(recent_scale(total, [len(total)])[0]),
             calibration=self.calibration,
             total_calibration=self.total_calibration,
+            ordinary=ordinary if moved else None,
+            total_ordinary=None if np.array_equal(total_point, total_ordinary) else total_ordinary,
         )
 
-    def holiday_adjusted(self, panel: Panel, point: np.ndarray) -> np.ndarray:
-        """``point`` ``(series, steps)`` from each series' last day, times its holiday factors
-        (:mod:`~viewcast.forecasting.holiday_effects`; unchanged without a calendar or dates)."""
+    def holiday_factors(self, panel: Panel, steps: int) -> np.ndarray:
+        """``(series, steps)`` multipliers of the forecasts from each series' last day for public
+        holidays (:mod:`~viewcast.forecasting.holiday_effects`; ones without a calendar or dates)."""
         if self.holidays is None or panel.origin is None:
-            return point
-        names = holiday_days(self.holidays, panel.origin, int(panel.starts.min()), int(panel.ends().max()) + point.shape[1])
-        return adjust_windows(panel.values, panel.starts, panel.lengths[:, None], point[:, None], names)[:, 0]
+            return np.ones((len(panel), steps))
+        names = holiday_days(self.holidays, panel.origin, int(panel.starts.min()), int(panel.ends().max()) + steps)
+        return window_factors(panel.values, panel.starts, panel.lengths[:, None], steps, names)[:, 0]
 
     def interval_notes(self, steps: int) -> list[str]:
         """What a reader should know about the bands over ``steps`` days."""

@@ -42,7 +42,7 @@ from viewcast.forecasting.evaluation.intervals import BANDS, OWN_ORIGINS, SERIES
 from viewcast.forecasting.evaluation.metrics import relative_mae, seasonal_scale
 from viewcast.forecasting.evaluation.origins import OriginPlan, plan_origins, recent_scale, summed_windows, windows
 from viewcast.forecasting.evaluation.weights import TRIM, backtest_mae, combine, inverse_error_weights
-from viewcast.forecasting.holiday_effects import adjust_windows, holiday_days
+from viewcast.forecasting.holiday_effects import holiday_days, window_factors
 from viewcast.forecasting.models import (
     AUTO_MEMBERS,
     DESCRIPTIONS,
@@ -101,6 +101,7 @@ class Backtest:
     coverage: dict[str, dict[str, float | None]]
     total_forecast: dict[str, Any]  # which forecast serves the total, and the scores it was chosen on
     total_windows: tuple[np.ndarray, np.ndarray, np.ndarray]  # the total's (actual, forecast, present)
+    total_ordinary: np.ndarray  # the total's forecast before public holidays moved it (origins, window)
     reported: dict[str, np.ndarray] = field(default_factory=dict)  # trained for the report only
 
     @property
@@ -305,15 +306,16 @@ def _total_windows(
 
 
 def _total_errors(
-    panel: Panel, plan: OriginPlan, total_windows: tuple[np.ndarray, np.ndarray, np.ndarray]
+    panel: Panel, plan: OriginPlan, total_windows: tuple[np.ndarray, np.ndarray, np.ndarray], ordinary: np.ndarray
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """Scaled errors of the total's backtest forecasts (:func:`_total_windows`, divided by the
-    total's own recent error scale): one ``(1, window)`` array per backtest origin (empty where
-    there is none), and the calendar origins' rows."""
+    total's own recent error scale; NaN on days public holidays moved from ``ordinary``): one
+    ``(1, window)`` array per backtest origin (empty where there is none), and the calendar
+    origins' rows."""
     total = panel.aligned_total()
     actual_total, forecast_total, present = total_windows
     scale = recent_scale(total, [len(total) - offset for offset in plan.offsets])
-    errors = (actual_total - forecast_total) / scale[:, None]
+    errors = np.where(forecast_total != ordinary, np.nan, (actual_total - forecast_total) / scale[:, None])
     n_bt = len(plan.backtest)
     return [errors[k : k + 1] if present[k] else errors[:0] for k in range(n_bt)], errors[n_bt:][present[n_bt:]]
 
@@ -351,7 +353,7 @@ def _held_out_coverage(
             )
             hits[f"below_{band}"] += int(np.sum(rows < lo))
             hits[f"above_{band}"] += int(np.sum(rows > hi))
-        days += rows.size
+        days += int(np.isfinite(rows).sum())
     return {name: hits[name] / days if days else None for name in names}
 
 
@@ -505,23 +507,25 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     weights = inverse_error_weights(mae) if len(members) > 1 else np.ones((len(panel), 1))
     country = config.holiday_country if config.model == "auto" else None
     holidays = _holiday_names(country, panel, plan)
-    combined = adjust_windows(panel.values, panel.starts, lengths, combine(weights, scored, TRIM), holidays)
-    errors = _scaled_errors(actual, combined, panel, lengths)
+    ordinary = combine(weights, scored, TRIM)
+    factors = window_factors(panel.values, panel.starts, lengths, w, holidays)
+    combined = ordinary * factors
+    errors = np.where(factors != 1.0, np.nan, _scaled_errors(actual, combined, panel, lengths))
     series_of = [np.flatnonzero(lengths[:, k] > 0) for k in range(n_bt + n_cal)]  # the series each origin has
     by_origin = [errors[series_of[k], k] for k in range(n_bt)]
     calendar = np.concatenate([errors[series_of[k], k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
     calendar_series = np.concatenate(series_of[n_bt:] or [np.empty(0, dtype=np.int64)])
     direct = fit_direct_total(panel, plan, members) if len(members) > 1 else None
-    if direct is not None and holidays:
+    moved_direct = direct
+    if direct is not None:
         total = total_panel(panel)
-        direct = replace(
-            direct,
-            combined=adjust_windows(total.values, total.starts, plan.prefix_lengths(total.lengths), direct.combined, holidays),
-        )
-    source, choice = choose_total(direct, actual, scored, n_bt)
-    serving = direct if source == DIRECT else None
+        factors_total = window_factors(total.values, total.starts, plan.prefix_lengths(total.lengths), w, holidays)
+        moved_direct = replace(direct, combined=direct.combined * factors_total)
+    source, choice = choose_total(moved_direct, actual, scored, n_bt)
+    serving, plain = (moved_direct, direct) if source == DIRECT else (None, None)
     total_windows = _total_windows(actual, combined, serving)
-    total_by_origin, total_calendar = _total_errors(panel, plan, total_windows)
+    total_ordinary = _total_windows(actual, ordinary, plain)[1]
+    total_by_origin, total_calendar = _total_errors(panel, plan, total_windows, total_ordinary)
     total_calibration = ConformalCalibration(np.concatenate(total_by_origin), total_calendar, TOTAL_TAILS)
     combination = Combination(
         members=members,
@@ -561,6 +565,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         },
         total_forecast={"forecast": source, **choice},
         total_windows=total_windows,
+        total_ordinary=total_ordinary,
         reported=fitted.reported,
     )
     timings["calibration"] = time.perf_counter() - started

@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from viewcast.io.persist import require, require_finite, require_shape
+from viewcast.io.persist import require, require_shape
 
 #: Steps on each side of ``h`` whose errors calibrate step ``h``.
 NEIGHBOURHOOD = 3
@@ -90,6 +90,7 @@ class ConformalCalibration:
 
     ``errors`` is ``(forecasts, window)``: one row per backtest origin (and series), one column
     per step; ``calendar`` the same for calendar origins (``(0, window)`` when there are none).
+    NaN marks an error left out (a day public holidays moved, whose bands are made otherwise).
     ``series`` and ``calendar_series``, when given, say which series (its row in the forecast's
     ``point``) each row of ``errors`` and ``calendar`` is: each series' upper side then reads its
     own errors too (module docstring). Without them every series reads the pooled errors alone.
@@ -276,7 +277,10 @@ class ConformalCalibration:
         errors = require_shape(tensors, f"{prefix}errors", (None, window))
         calendar = require_shape(tensors, f"{prefix}calendar", (None, window))
         require(len(errors) >= 1, "interval calibration rests on no backtest errors")
-        require_finite(tensors, [f"{prefix}errors", f"{prefix}calendar"])
+        # NaN marks an error left out (a day public holidays moved); infinities are never valid
+        for name, array in ((f"{prefix}errors", errors), (f"{prefix}calendar", calendar)):
+            require(not np.isinf(array).any(), f"model state does not fit: array {name!r} holds infinite values")
+        require(bool(np.isfinite(errors).any(axis=0).all()), "interval calibration leaves a step with no backtest error")
         series = calendar_series = None
         if f"{prefix}series" in tensors or f"{prefix}calendar_series" in tensors:  # older models have no series indices
             series = require_shape(tensors, f"{prefix}series", (len(errors),))
