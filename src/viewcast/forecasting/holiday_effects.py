@@ -21,7 +21,7 @@ where the days are calendar dates.
 A response need not recur (a ragged panel's total loses the series that dipped; bitcoin's New
 Year), and one such day in a backtest window, its error far out, set the conformal quantile of
 every later step: the held-out capacity plans of a ragged total and two bitcoin cut-offs cost
-30-50% more once the calendar came. So a day whose forecast moved is left out of the
+16-38% more once the calendar came. So a day whose forecast moved is left out of the
 calibration, and its bands are the hull of the bands around the moved and the ordinary forecast
 (:class:`~viewcast.forecasting.combination.Projection`): a response that does not recur stays
 inside the band, and the other days' bands are not widened by it.
@@ -30,8 +30,8 @@ Measured on the 39 development, fresh and other-kind panels (docs/forecast.md), 
 with and without the US calendar: the totals at or below the best statsforecast peer went from
 22 to 24 of 39 (geometric mean 0.951 → 0.921 times the best peer's error), the series from 0.910
 to 0.906 (35 of 39 either way); the 365-day panels have no past occurrence of most holidays in
-their 335 training days and hardly change. Backtest windows are adjusted
-the same way from the history before their origin, so the bands are calibrated on what is served.
+their 335 training days and hardly change. Backtest windows are adjusted the same way from the
+history before their origin (:func:`window_factors`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ One pass over a panel (:func:`fit_forecast`):
 5. the statistical members fitted on the total too, and the total forecast by the sum of the
    series or by its own combination, whichever scored lower (:mod:`~viewcast.forecasting.total`);
 6. the scaled errors of the combined backtest forecasts, of the series and of the total,
-   calibrate the bands (:mod:`~viewcast.forecasting.evaluation.intervals`).
+   calibrate the bands (:mod:`~viewcast.forecasting.evaluation.intervals`), days that public
+   holidays moved left out (their bands hold the moved and the ordinary forecast).
 
 The final forecasts computed in step 3 are the forecast of the run: nothing is fitted twice,
 and a saved model forecasting the same history takes the same path. The one exception is small:

@@ -8,7 +8,10 @@ symmetric; views are not. Here each backtest forecast's error is made signed and
 and the bound at probability ``p`` for step ``h`` is the conformal order statistic of the errors
 at steps ``h-3 .. h+3`` of every series and origin: the ``ceil((N+1) p)``-th smallest of ``N``
 (``floor`` below the median). Upper and lower sides come from their own tails, so a forecast
-that tends to fall short gets a wider upper side. Then
+that tends to fall short gets a wider upper side. Errors on days public holidays moved are left
+out (NaN): such a day's bands are made around both its forecasts
+(:class:`~viewcast.forecasting.combination.Projection`), and one holiday response that did not
+recur must not set the quantile of every later step. Then
 
 * **monotone**: above the median the recent origins' step quantiles are a running maximum over
   ``h`` (and at least 0), below it a running minimum (at most 0): the usual uncertainty never
