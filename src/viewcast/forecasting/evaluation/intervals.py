@@ -283,7 +283,11 @@ class ConformalCalibration:
         # NaN marks an error left out (a day public holidays moved); infinities are never valid
         for name, array in ((f"{prefix}errors", errors), (f"{prefix}calendar", calendar)):
             require(not np.isinf(array).any(), f"model state does not fit: array {name!r} holds infinite values")
-        require(bool(np.isfinite(errors).any(axis=0).all()), "interval calibration leaves a step with no backtest error")
+        scored = np.isfinite(errors).any(axis=0)
+        require(
+            all(scored[max(0, h - neighbourhood) : h + neighbourhood + 1].any() for h in range(window)),
+            "interval calibration leaves a step with no backtest error around it",
+        )
         series = calendar_series = None
         if f"{prefix}series" in tensors or f"{prefix}calendar_series" in tensors:  # older models have no series indices
             series = require_shape(tensors, f"{prefix}series", (len(errors),))
