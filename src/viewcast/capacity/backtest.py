@@ -48,9 +48,8 @@ from viewcast.forecasting.capacity import (
 from viewcast.forecasting.config import CapacityConfig
 from viewcast.forecasting.data import DayAxis
 from viewcast.forecasting.evaluation.intervals import TOTAL_TAILS, ConformalCalibration
-from viewcast.forecasting.evaluation.origins import recent_scale
 from viewcast.forecasting.panel import Panel
-from viewcast.forecasting.training import Backtest
+from viewcast.forecasting.training import Backtest, scaled_total_errors
 
 #: Days each origin plans (origins are a week apart).
 BLOCK = 7
@@ -144,11 +143,8 @@ def plan_backtest(detail: Backtest, panel: Panel, axis: DayAxis, config: Capacit
     ordinary = detail.total_ordinary
     if not len(steps) or n_bt < 2:
         return None
-    total = panel.aligned_total()
-    scale = recent_scale(total, [len(total) - offset for offset in plan.offsets])
-    moved_days = forecast != ordinary
-    moved = moved_days.any(axis=1)
-    errors = np.where(moved_days, np.nan, (actual - forecast) / scale[:, None])
+    errors, scale = scaled_total_errors(panel, plan, detail.total_windows, ordinary)
+    moved = (forecast != ordinary).any(axis=1)
     calendar = errors[n_bt:][usable[n_bt:]]
     level, _ = planning_level(config)
     last_day = int(panel.ends().max())
@@ -165,11 +161,8 @@ def plan_backtest(detail: Backtest, panel: Panel, axis: DayAxis, config: Capacit
         calibration = ConformalCalibration(errors[rows], calendar.reshape(-1, window), TOTAL_TAILS)
 
         def quantiles(q: float, k: int = k, calibration: ConformalCalibration = calibration) -> np.ndarray:
-            found = calibration.quantiles(forecast[k][None], scale[k : k + 1], q)[0][steps]
-            if moved[k]:
-                plain = calibration.quantiles(ordinary[k][None], scale[k : k + 1], q)[0][steps]
-                found = (np.maximum if q >= 0.5 else np.minimum)(found, plain)
-            return found
+            plain = ordinary[k][None] if moved[k] else None
+            return calibration.quantiles(forecast[k][None], scale[k : k + 1], q, None, plain)[0][steps]
 
         samples = demand_samples(quantiles)
         at_level = quantiles(level)

@@ -22,7 +22,7 @@ import numpy as np
 from viewcast.forecasting.evaluation.intervals import ConformalCalibration
 from viewcast.forecasting.evaluation.origins import recent_scale
 from viewcast.forecasting.evaluation.weights import combine
-from viewcast.forecasting.holiday_effects import holiday_days, supported_countries, window_factors
+from viewcast.forecasting.holiday_effects import panel_holidays, supported_countries, window_factors
 from viewcast.forecasting.models import GLOBAL, MODEL_NAMES, STATISTICAL, global_class
 from viewcast.forecasting.models.base import GlobalMember
 from viewcast.forecasting.models.statistical import StatisticalModels, jobs_for
@@ -67,15 +67,10 @@ class Projection:
 
     def bounds(self, q: float) -> tuple[np.ndarray, np.ndarray]:
         """The bound at nominal probability ``q`` in (0, 1): ``(series (n, days), total (days,))``."""
-        outer = np.maximum if q >= 0.5 else np.minimum
-        series = self.calibration.quantiles(self.point, self.scale, q, self.offsets)
-        if self.ordinary is not None:
-            series = outer(series, self.calibration.quantiles(self.ordinary, self.scale, q, self.offsets))
-        total_scale = np.array([self.total_scale])
-        total = self.total_calibration.quantiles(self.total_point[None], total_scale, q)[0]
-        if self.total_ordinary is not None:
-            total = outer(total, self.total_calibration.quantiles(self.total_ordinary[None], total_scale, q)[0])
-        return series, total
+        series = self.calibration.quantiles(self.point, self.scale, q, self.offsets, self.ordinary)
+        total_ordinary = None if self.total_ordinary is None else self.total_ordinary[None]
+        total = self.total_calibration.quantiles(self.total_point[None], np.array([self.total_scale]), q, None, total_ordinary)
+        return series, total[0]
 
 
 @dataclass
@@ -182,9 +177,7 @@ class Combination:
     def holiday_factors(self, panel: Panel, steps: int) -> np.ndarray:
         """``(series, steps)`` multipliers of the forecasts from each series' last day for public
         holidays (:mod:`~viewcast.forecasting.holiday_effects`; ones without a calendar or dates)."""
-        if self.holidays is None or panel.origin is None:
-            return np.ones((len(panel), steps))
-        names = holiday_days(self.holidays, panel.origin, int(panel.starts.min()), int(panel.ends().max()) + steps)
+        names = panel_holidays(self.holidays, panel, steps)
         return window_factors(panel.values, panel.starts, panel.lengths[:, None], steps, names)[:, 0]
 
     def interval_notes(self, steps: int) -> list[str]:

@@ -38,8 +38,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from viewcast.forecasting.panel import Panel
 
 #: How many noise standard errors an effect must stand out by before it moves a forecast.
 SIGNIFICANCE = 3.0
@@ -76,6 +80,14 @@ def holiday_days(country: str, origin: str, first: int, last: int) -> dict[int, 
         if first <= t <= last:
             out.setdefault(t, str(name).replace(" (observed)", ""))
     return out
+
+
+def panel_holidays(country: str | None, panel: Panel, steps: int) -> dict[int, str]:
+    """:func:`holiday_days` over a panel's days and ``steps`` days after its last one (none
+    without a calendar, or where the days are day numbers, not dates)."""
+    if country is None or panel.origin is None:
+        return {}
+    return holiday_days(country, panel.origin, int(panel.starts.min()), int(panel.ends().max()) + steps)
 
 
 def _log_ratios(values: np.ndarray, days: np.ndarray, skip: np.ndarray) -> np.ndarray:

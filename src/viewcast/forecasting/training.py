@@ -43,7 +43,7 @@ from viewcast.forecasting.evaluation.intervals import BANDS, OWN_ORIGINS, SERIES
 from viewcast.forecasting.evaluation.metrics import relative_mae, seasonal_scale
 from viewcast.forecasting.evaluation.origins import OriginPlan, plan_origins, recent_scale, summed_windows, windows
 from viewcast.forecasting.evaluation.weights import TRIM, backtest_mae, combine, inverse_error_weights
-from viewcast.forecasting.holiday_effects import holiday_days, window_factors
+from viewcast.forecasting.holiday_effects import panel_holidays, window_factors
 from viewcast.forecasting.models import (
     AUTO_MEMBERS,
     DESCRIPTIONS,
@@ -306,17 +306,25 @@ def _total_windows(
     return direct.actual[0], direct.combined[0], np.isfinite(direct.actual[0, :, 0])
 
 
+def scaled_total_errors(
+    panel: Panel, plan: OriginPlan, total_windows: tuple[np.ndarray, np.ndarray, np.ndarray], ordinary: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The total's backtest errors ``(origins, window)`` divided by its recent error scale at each
+    origin (NaN on days public holidays moved from ``ordinary``, which calibrate nothing), and
+    those scales ``(origins,)``."""
+    total = panel.aligned_total()
+    actual, forecast, _ = total_windows
+    scale = recent_scale(total, [len(total) - offset for offset in plan.offsets])
+    return np.where(forecast != ordinary, np.nan, (actual - forecast) / scale[:, None]), scale
+
+
 def _total_errors(
     panel: Panel, plan: OriginPlan, total_windows: tuple[np.ndarray, np.ndarray, np.ndarray], ordinary: np.ndarray
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Scaled errors of the total's backtest forecasts (:func:`_total_windows`, divided by the
-    total's own recent error scale; NaN on days public holidays moved from ``ordinary``): one
-    ``(1, window)`` array per backtest origin (empty where there is none), and the calendar
-    origins' rows."""
-    total = panel.aligned_total()
-    actual_total, forecast_total, present = total_windows
-    scale = recent_scale(total, [len(total) - offset for offset in plan.offsets])
-    errors = np.where(forecast_total != ordinary, np.nan, (actual_total - forecast_total) / scale[:, None])
+    """:func:`scaled_total_errors` as one ``(1, window)`` array per backtest origin (empty where
+    there is none), and the calendar origins' rows."""
+    errors, _ = scaled_total_errors(panel, plan, total_windows, ordinary)
+    present = total_windows[2]
     n_bt = len(plan.backtest)
     return [errors[k : k + 1] if present[k] else errors[:0] for k in range(n_bt)], errors[n_bt:][present[n_bt:]]
 
@@ -471,13 +479,6 @@ def fit_members(
     return MemberForecasts(statistical, global_members, forecasts, stat[0], reported, study, notes)
 
 
-def _holiday_names(country: str | None, panel: Panel, plan: OriginPlan) -> dict[int, str]:
-    """The country's public holidays over the panel's days and the days ahead (none without dates)."""
-    if country is None or panel.origin is None:
-        return {}
-    return holiday_days(country, panel.origin, int(panel.starts.min()), int(panel.ends().max()) + plan.steps)
-
-
 def _direct_combination(direct: DirectTotal, panel: Panel, calibration: ConformalCalibration, country: str | None) -> Combination:
     """The total's own forecast as a combination of one series (calibrated as the total)."""
     return Combination(
@@ -507,7 +508,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     mae = backtest_mae(actual[:, :n_bt], scored[:, :, :n_bt])
     weights = inverse_error_weights(mae) if len(members) > 1 else np.ones((len(panel), 1))
     country = config.holiday_country if config.model == "auto" else None
-    holidays = _holiday_names(country, panel, plan)
+    holidays = panel_holidays(country, panel, plan.steps)
     ordinary = combine(weights, scored, TRIM)
     factors = window_factors(panel.values, panel.starts, lengths, w, holidays)
     combined = ordinary * factors

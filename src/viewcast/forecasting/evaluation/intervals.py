@@ -232,14 +232,26 @@ class ConformalCalibration:
         ratio = np.sqrt(mine / np.where(pooled > 0, pooled, 1.0))
         return pooled * np.where(np.isnan(ratio), 1.0, np.clip(ratio, OWN_FLOOR, 1.0))
 
-    def quantiles(self, point: np.ndarray, scale: np.ndarray, q: float, offsets: np.ndarray | None = None) -> np.ndarray:
+    def quantiles(
+        self,
+        point: np.ndarray,
+        scale: np.ndarray,
+        q: float,
+        offsets: np.ndarray | None = None,
+        ordinary: np.ndarray | None = None,
+    ) -> np.ndarray:
         """The bound at nominal probability ``q`` for ``point`` forecasts ``(series, days)``.
 
         ``scale[i]`` is series ``i``'s recent error scale; ``offsets[i]`` the days between its last
         observation and the first forecast day (a series that ended early is further along).
         ``q = 0.975`` gives the upper 95% bound, ``q = 0.1`` the lower 80% bound; any ``q`` in
-        (0, 1) is answered, monotone in ``q`` and in the horizon.
+        (0, 1) is answered, monotone in ``q`` and in the horizon. ``ordinary``, the forecasts
+        before public holidays moved them, makes each bound the outer one of the bounds around
+        both (a holiday response that does not recur stays inside).
         """
+        if ordinary is not None:
+            bounds = (self.quantiles(p, scale, q, offsets) for p in (point, ordinary))
+            return (np.maximum if q >= 0.5 else np.minimum)(*bounds)
         point = np.atleast_2d(np.asarray(point, dtype=float))
         days = point.shape[1]
         offsets = np.zeros(len(point), dtype=np.int64) if offsets is None else np.asarray(offsets, dtype=np.int64)
