@@ -256,6 +256,8 @@ def test_own_errors_narrow_at_most_to_a_quarter_and_need_enough_origins():
     np.testing.assert_allclose(own.series_step_quantiles(0.985, 30, np.array([0]))[0], OWN_FLOOR * pooled)
     few, few_series = _two_series(rng, calm_rows=OWN_ORIGINS - 1)
     short = ConformalCalibration(few, empty, SERIES_TAILS, series=few_series, calendar_series=none)
+    np.testing.assert_array_equal(own.own_series(), [True, True])  # what the report counts
+    np.testing.assert_array_equal(short.own_series(), [False, True])
     np.testing.assert_array_equal(
         short.series_step_quantiles(0.985, 30, np.array([0]))[0],
         ConformalCalibration(few, empty, SERIES_TAILS).step_quantiles(0.985, 30),

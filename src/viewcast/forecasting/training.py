@@ -39,7 +39,7 @@ from viewcast.compute import PendingPartitions, interleaved_partitions, start_pa
 from viewcast.errors import DataValidationError
 from viewcast.forecasting.combination import Combination
 from viewcast.forecasting.config import ForecastConfig
-from viewcast.forecasting.evaluation.intervals import BANDS, OWN_ORIGINS, SERIES_TAILS, TOTAL_TAILS, ConformalCalibration
+from viewcast.forecasting.evaluation.intervals import BANDS, SERIES_TAILS, TOTAL_TAILS, ConformalCalibration
 from viewcast.forecasting.evaluation.metrics import relative_mae, seasonal_scale
 from viewcast.forecasting.evaluation.origins import OriginPlan, plan_origins, recent_scale, summed_windows, windows
 from viewcast.forecasting.evaluation.weights import TRIM, backtest_mae, combine, inverse_error_weights
@@ -103,6 +103,7 @@ class Backtest:
     total_forecast: dict[str, Any]  # which forecast serves the total, and the scores it was chosen on
     total_windows: tuple[np.ndarray, np.ndarray, np.ndarray]  # the total's (actual, forecast, present)
     total_ordinary: np.ndarray  # the total's forecast before public holidays moved it (origins, window)
+    own_upper_series: int  # series whose upper side also reads their own errors (evaluation/intervals.py)
     reported: dict[str, np.ndarray] = field(default_factory=dict)  # trained for the report only
 
     @property
@@ -153,8 +154,7 @@ class Backtest:
         return {
             "origins": self.backtest_origins,
             "calendar_origins": len(self.plan.calendar),
-            # series whose upper side also reads their own errors (evaluation/intervals.py)
-            "own_upper_series": int(np.sum(np.isfinite(self.actual[:, : self.backtest_origins, 0]).sum(axis=1) >= OWN_ORIGINS)),
+            "own_upper_series": self.own_upper_series,
             "window_days": self.plan.window,
             "step_days": 7,
             "series": len(self.ids),
@@ -568,6 +568,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         total_forecast={"forecast": source, **choice},
         total_windows=total_windows,
         total_ordinary=total_ordinary,
+        own_upper_series=int(combination.calibration.own_series().sum()),
         reported=fitted.reported,
     )
     timings["calibration"] = time.perf_counter() - started

@@ -189,6 +189,13 @@ class ConformalCalibration:
             return 0
         return int(max(self.series.max(initial=-1), self.calendar_series.max(initial=-1))) + 1
 
+    def own_series(self) -> np.ndarray:
+        """Whether each series has :data:`OWN_ORIGINS` backtest rows or more: its upper side also
+        reads its own errors (:meth:`series_step_quantiles`)."""
+        if self.series is None:
+            return np.zeros(0, dtype=bool)
+        return np.bincount(self.series, minlength=self.series_count) >= OWN_ORIGINS
+
     def _group_step_quantiles(self, p: float, steps: int, blocks: Callable) -> np.ndarray:
         """``(groups, steps)`` quantiles at conformal probability ``p`` of each group of errors that
         ``blocks(which, step)`` sorts (the module docstring's recipe; NaN where a group has none)."""
@@ -225,7 +232,7 @@ class ConformalCalibration:
         if p < 0.5 or self.series is None:
             return np.tile(pooled, (len(which), 1))
         own = self._group_step_quantiles(p, steps, self._own_blocks)
-        enough = np.bincount(self.series, minlength=self.series_count) >= OWN_ORIGINS
+        enough = self.own_series()
         which = np.asarray(which, dtype=np.int64)
         known = (which < self.series_count) & enough[np.minimum(which, self.series_count - 1)]
         mine = np.where(known[:, None], own[np.minimum(which, self.series_count - 1)], np.nan)
