@@ -70,7 +70,11 @@ def test_model_with_state_gives_the_answer_it_gave_when_saved():
     expected = json.loads((FIXTURES / "popularity_expected_v2.json").read_text())
     model = load_model(CURRENT)
     assert model.slot == "daily" and model.items.size == 12 and model.describe()["next_slot"] == 15040
-    assert model.predict(expected["request"]) == expected["answer"]
+    answer = model.predict(expected["request"])
+    # the same items in the same order; shares to float32 precision (the kernels' rounding differs by CPU)
+    assert [(i["item"], i["rank"]) for i in answer["items"]] == [(i["item"], i["rank"]) for i in expected["answer"]["items"]]
+    assert [i["share"] for i in answer["items"]] == pytest.approx([i["share"] for i in expected["answer"]["items"]], rel=1e-5)
+    assert {k: v for k, v in answer.items() if k != "items"} == {k: v for k, v in expected["answer"].items() if k != "items"}
 
 
 def test_the_saved_state_is_the_state_after_the_whole_log(trained, prepared_folder, tmp_path):
