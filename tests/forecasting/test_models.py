@@ -16,6 +16,7 @@ import torch
 from viewcast.errors import ConfigError, ModelLoadError
 from viewcast.forecasting.cleaning import clean
 from viewcast.forecasting.config import ForecastConfig, LSTMRecipe
+from viewcast.forecasting.members import plan_run
 from viewcast.forecasting.models import AUTO_MEMBERS, GLOBAL, MODEL_NAMES, STATISTICAL, global_class
 from viewcast.forecasting.models.boosting import LightGBMForecaster
 from viewcast.forecasting.models.codec import encode
@@ -24,7 +25,6 @@ from viewcast.forecasting.models.lstm import LSTMForecaster, StudyLSTM, make_win
 from viewcast.forecasting.models.statistical import SPECS, SeriesTask, StatisticalModels, run_series, seasonal_naive
 from viewcast.forecasting.models.yearly import YEAR, YEARLY_MIN_DAYS, yearly_cycle
 from viewcast.forecasting.panel import Panel
-from viewcast.forecasting.training import plan_run
 from viewcast.synth.series import ets_series
 
 

@@ -14,10 +14,10 @@ import pytest
 import viewcast
 from viewcast.compute import BackendError
 from viewcast.forecasting.config import ForecastConfig
+from viewcast.forecasting.members import DaskSeriesTasks, start_statistical
 from viewcast.forecasting.models.statistical import StatisticalModels
 from viewcast.forecasting.panel import aggregate
 from viewcast.forecasting.pipeline import views_of
-from viewcast.forecasting.training import DaskSeriesTasks, start_statistical
 from viewcast.synth.series import count_panel, to_long
 
 

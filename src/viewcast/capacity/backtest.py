@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from viewcast.forecasting.backtest import Backtest, scaled_total_errors
 from viewcast.forecasting.capacity import (
     Fleet,
     cost_plan,
@@ -49,7 +50,6 @@ from viewcast.forecasting.config import CapacityConfig
 from viewcast.forecasting.data import DayAxis
 from viewcast.forecasting.evaluation.intervals import TOTAL_TAILS, ConformalCalibration
 from viewcast.forecasting.panel import Panel
-from viewcast.forecasting.training import Backtest, scaled_total_errors
 
 #: Days each origin plans (origins are a week apart).
 BLOCK = 7

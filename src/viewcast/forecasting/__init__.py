@@ -10,6 +10,10 @@ Where things live (docs/forecast.md has the method with its formulas and measure
 * ``models/``: the pool: statsforecast's models fitted per series and forwarded, a global
   LightGBM on lags (numpy features), the study's LSTM; the safe state codec;
 * ``evaluation/``: backtest origins, metrics, per-series combination weights, conformal bands;
+* ``members.py``: which members run on this panel, each fitted once and forecast from every
+  origin (local worker processes or Dask); ``total.py``: the total's own forecast, and the choice
+  between it and the sum of the series; ``holiday_effects.py``: public holidays ahead;
+* ``backtest.py``: the backtest of a run, its scores, scaled errors and held-out coverage;
 * ``training.py``: one pass that fits every member once, backtests and calibrates;
 * ``combination.py``: the fitted combination, which forecasts any history of its series;
 * ``capacity.py``: servers and cost on the 95% bound;

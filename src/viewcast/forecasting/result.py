@@ -17,7 +17,7 @@ from viewcast.io.jsonable import to_jsonable
 from viewcast.io.outputs import output_folder
 
 if TYPE_CHECKING:
-    from viewcast.forecasting.training import Backtest
+    from viewcast.forecasting.backtest import Backtest
 
 OUTPUT_KIND = "forecast"
 
