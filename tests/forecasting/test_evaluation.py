@@ -146,6 +146,27 @@ def test_any_quantile_is_monotone_and_agrees_with_the_bands():
         calibration.quantiles(point, scale, 1.0)
 
 
+def test_each_step_reads_the_order_statistic_of_its_own_neighbourhood():
+    """The recipe step by step (finite errors within +-NEIGHBOURHOOD steps, the conformal order
+    statistic, clamped to 0 and widened with the horizon) against the quantiles read for all
+    steps at once, NaNs and the window's edges included."""
+    rng = np.random.default_rng(5)
+    errors = rng.standard_t(3, (40, 30))
+    errors[rng.random(errors.shape) < 0.15] = np.nan
+    errors[:, 0] = np.nan  # a step left out everywhere: its neighbours calibrate it
+    calibration = ConformalCalibration(errors, np.empty((0, 30)), SERIES_TAILS)
+    for p in (0.01, 0.2, 0.5, 0.8, 0.985):
+        raw = []
+        for h in range(30):
+            block = errors[:, max(0, h - NEIGHBOURHOOD) : h + NEIGHBOURHOOD + 1].ravel()
+            raw.append(conformal_order_statistic(np.sort(block[np.isfinite(block)]), p))
+        if p >= 0.5:
+            expected = np.maximum.accumulate(np.maximum(raw, 0.0))
+        else:
+            expected = np.minimum.accumulate(np.minimum(raw, 0.0))
+        np.testing.assert_array_equal(calibration.step_quantiles(p, 30), expected)
+
+
 def test_nominal_levels_map_to_the_researched_conformal_levels():
     series = ConformalCalibration(np.zeros((1, 3)), np.empty((0, 3)), SERIES_TAILS)
     total = ConformalCalibration(np.zeros((1, 3)), np.empty((0, 3)), TOTAL_TAILS)

@@ -67,10 +67,13 @@ class Projection:
 
     def bounds(self, q: float) -> tuple[np.ndarray, np.ndarray]:
         """The bound at nominal probability ``q`` in (0, 1): ``(series (n, days), total (days,))``."""
-        series = self.calibration.quantiles(self.point, self.scale, q, self.offsets, self.ordinary)
+        return self.calibration.quantiles(self.point, self.scale, q, self.offsets, self.ordinary), self.total_bound(q)
+
+    def total_bound(self, q: float) -> np.ndarray:
+        """The total's bound alone at nominal probability ``q``, ``(days,)``: what a capacity plan
+        reads at a few hundred probabilities, without the series' bounds at each."""
         total_ordinary = None if self.total_ordinary is None else self.total_ordinary[None]
-        total = self.total_calibration.quantiles(self.total_point[None], np.array([self.total_scale]), q, None, total_ordinary)
-        return series, total[0]
+        return self.total_calibration.quantiles(self.total_point[None], np.array([self.total_scale]), q, None, total_ordinary)[0]
 
 
 @dataclass

@@ -193,9 +193,7 @@ class ForecastModel:
         total = pd.DataFrame({"date": labels, "point": projection.total_point, **total_bounds})[
             ["date", "point", "lo80", "hi80", "lo95", "hi95"]
         ]
-        plan = plan_capacity(
-            labels, lambda q: projection.bounds(q)[1], projection.total_point, capacity, label_prefix=axis.prefix
-        )
+        plan = plan_capacity(labels, projection.total_bound, projection.total_point, capacity, label_prefix=axis.prefix)
         totals = {
             "days": horizon,
             "point": float(total["point"].sum()),

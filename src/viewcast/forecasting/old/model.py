@@ -128,6 +128,10 @@ class OldProjection:
         band, side = match
         return self.series_bands[band][side], self.total_bands[band][side][0]
 
+    def total_bound(self, q: float) -> np.ndarray:
+        """The total's bound alone (the capacity plan's reader, as :class:`Projection` has it)."""
+        return self.bounds(q)[1]
+
 
 class OldEngine:
     """An older model behind today's :class:`~viewcast.forecasting.model.ForecastModel`."""
