@@ -19,10 +19,7 @@ from viewcast.forecasting.evaluation.intervals import BANDS, ConformalCalibratio
 from viewcast.forecasting.evaluation.metrics import relative_mae
 from viewcast.forecasting.evaluation.origins import OriginPlan, recent_scale, summed_windows
 from viewcast.forecasting.evaluation.weights import backtest_mae
-from viewcast.forecasting.models import (
-    DESCRIPTIONS,
-    NAIVE,
-)
+from viewcast.forecasting.models import DESCRIPTIONS, NAIVE
 from viewcast.forecasting.panel import Panel
 from viewcast.forecasting.total import DirectTotal
 

@@ -22,15 +22,7 @@ from viewcast.compute import PendingPartitions, interleaved_partitions, start_pa
 from viewcast.errors import DataValidationError
 from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.evaluation.origins import OriginPlan, plan_origins
-from viewcast.forecasting.models import (
-    AUTO_MEMBERS,
-    GLOBAL,
-    LARGE_PANEL,
-    LARGE_PANEL_SKIPS,
-    NAIVE,
-    STATISTICAL,
-    global_class,
-)
+from viewcast.forecasting.models import AUTO_MEMBERS, GLOBAL, LARGE_PANEL, LARGE_PANEL_SKIPS, NAIVE, STATISTICAL, global_class
 from viewcast.forecasting.models.base import GlobalMember
 from viewcast.forecasting.models.boosting import MIN_TRAINING_ROWS
 from viewcast.forecasting.models.lag_features import LOOKBACK
