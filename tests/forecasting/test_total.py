@@ -107,22 +107,44 @@ def _direct(actual_total: np.ndarray, loo: np.ndarray) -> DirectTotal:
 def test_choose_total_takes_the_lower_honest_backtest_error_on_shared_origins():
     series_actual = np.ones((2, 5, 3))
     series_forecasts = np.full((1, 2, 5, 3), 1.5)  # the sum misses the total by 1 every day
+    ones = np.ones_like(series_actual)  # no holiday moved a forecast
     actual_total = series_actual.sum(axis=0)
     better = _direct(actual_total, actual_total + 0.5)
     worse = _direct(actual_total, actual_total - 2.0)
-    assert choose_total(better, series_actual, series_forecasts, 5) == (
+    assert choose_total(better, series_actual, series_forecasts, ones, 5) == (
         DIRECT,
         {"shared_origins": 5, "mae_bottom_up": pytest.approx(1.0), "mae_direct": pytest.approx(0.5)},
     )
-    assert choose_total(worse, series_actual, series_forecasts, 5)[0] == BOTTOM_UP
+    assert choose_total(worse, series_actual, series_forecasts, ones, 5)[0] == BOTTOM_UP
     # a series without a window at most origins: too few shared origins to compare on
     ragged = series_actual.copy()
     ragged[1, 2:] = np.nan
-    assert choose_total(better, ragged, series_forecasts, 5) == (
+    assert choose_total(better, ragged, series_forecasts, ones, 5) == (
         BOTTOM_UP,
         {"shared_origins": 2, "mae_bottom_up": None, "mae_direct": None},
     )
-    assert choose_total(None, series_actual, series_forecasts, 5)[0] == BOTTOM_UP
+    assert choose_total(None, series_actual, series_forecasts, ones, 5)[0] == BOTTOM_UP
+
+
+def test_choose_total_scores_both_sides_as_served_with_their_holiday_moves():
+    series_actual = np.ones((2, 5, 3))
+    series_forecasts = np.full((1, 2, 5, 3), 1.5)  # the sum misses the total by 1 every day
+    actual_total = series_actual.sum(axis=0)
+    direct = _direct(actual_total, actual_total + 0.5)  # misses by 0.5 every day
+    # a holiday on the second day of every window moved each series' forecast onto the actual
+    series_factors = np.ones_like(series_actual)
+    series_factors[:, :, 1] = 1 / 1.5
+    source, choice = choose_total(direct, series_actual, series_forecasts, series_factors, 5)
+    assert choice["mae_bottom_up"] == pytest.approx(2 / 3)
+    assert (source, choice["mae_direct"]) == (DIRECT, pytest.approx(0.5))
+    # the direct total's own move of that day (2.5 -> 4 against an actual 2) counts against it
+    total_factors = np.ones((1, 5, 3))
+    total_factors[0, :, 1] = 4.0 / 2.5
+    moved = direct.moved(total_factors)
+    np.testing.assert_allclose(moved.loo[:, 1], 4.0)
+    np.testing.assert_allclose(moved.combined[0, :, 1], 4.0)
+    source, choice = choose_total(moved, series_actual, series_forecasts, series_factors, 5)
+    assert (source, choice["mae_direct"]) == (BOTTOM_UP, pytest.approx(1.0))
 
 
 def test_one_series_has_no_separate_total():

@@ -24,7 +24,7 @@ from 1.21-2.03 to 0.88-1.46 times the best statsforecast model's (docs/forecast.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -58,6 +58,10 @@ class DirectTotal:
     combined: np.ndarray  # (1, origins, window): the weighted backtest forecasts
     loo: np.ndarray  # (origins, window): each backtest origin weighted on the others
 
+    def moved(self, factors: np.ndarray) -> DirectTotal:
+        """The backtest as served: public holidays' ``(1, origins, window)`` multipliers applied."""
+        return replace(self, combined=self.combined * factors, loo=self.loo * factors[0, : len(self.loo)])
+
 
 def fit_direct_total(panel: Panel, plan: OriginPlan, members: tuple[str, ...]) -> DirectTotal | None:
     """The run's statistical members fitted on the total at the run's origins (None: there are
@@ -79,12 +83,18 @@ def fit_direct_total(panel: Panel, plan: OriginPlan, members: tuple[str, ...]) -
 
 
 def choose_total(
-    direct: DirectTotal | None, series_actual: np.ndarray, series_forecasts: np.ndarray, backtest_origins: int
+    direct: DirectTotal | None,
+    series_actual: np.ndarray,
+    series_forecasts: np.ndarray,
+    series_factors: np.ndarray,
+    backtest_origins: int,
 ) -> tuple[str, dict[str, float | int | None]]:
     """``"direct"`` or ``"bottom-up"``, and the honest backtest MAEs it was chosen on.
 
-    ``series_actual`` is ``(series, origins, window)`` and ``series_forecasts`` the members'
-    ``(members, series, origins, window)`` backtest forecasts.
+    ``series_actual`` is ``(series, origins, window)``, ``series_forecasts`` the members'
+    ``(members, series, origins, window)`` backtest forecasts and ``series_factors`` the public
+    holidays' multipliers of the series' combinations (``direct`` carries its own,
+    :meth:`DirectTotal.moved`), so both sides are scored as they would be served.
     """
     if direct is None:
         return BOTTOM_UP, {"shared_origins": 0, "mae_bottom_up": None, "mae_direct": None}
@@ -92,7 +102,8 @@ def choose_total(
     shared = np.isfinite(series_actual[:, :k, 0]).all(axis=0) & np.isfinite(direct.actual[0, :k, 0])
     if shared.sum() < MIN_SHARED_ORIGINS:
         return BOTTOM_UP, {"shared_origins": int(shared.sum()), "mae_bottom_up": None, "mae_direct": None}
-    summed = leave_one_origin_out(series_actual[:, :k], series_forecasts[:, :, :k], TRIM).sum(axis=0)
+    loo = leave_one_origin_out(series_actual[:, :k], series_forecasts[:, :, :k], TRIM)
+    summed = (loo * series_factors[:, :k]).sum(axis=0)
     actual = direct.actual[0, :k][shared]
     mae_bottom_up = float(np.nanmean(np.abs(actual - summed[shared])))
     mae_direct = float(np.nanmean(np.abs(actual - direct.loo[shared])))

@@ -24,7 +24,7 @@ when the forecast is projected.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -132,8 +132,8 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     if direct is not None:
         total = total_panel(panel)
         factors_total = window_factors(total.values, total.starts, plan.prefix_lengths(total.lengths), w, holidays)
-        moved_direct = replace(direct, combined=direct.combined * factors_total)
-    source, choice = choose_total(moved_direct, actual, scored, n_bt)
+        moved_direct = direct.moved(factors_total)
+    source, choice = choose_total(moved_direct, actual, scored, factors, n_bt)
     serving, plain = (moved_direct, direct) if source == DIRECT else (None, None)
     total_windows = total_forecast_windows(actual, combined, serving)
     total_ordinary = total_forecast_windows(actual, ordinary, plain)[1]
