@@ -12,7 +12,8 @@ the total are the forecasts a planner would have had. At each origin ``o``:
   calibration of the total's scaled errors at the *other* origins whose windows share no day with
   this one (and last year's calendar origins), the way the forecast's own held-out check works:
   the replayed days never calibrate their own plan. On a day public holidays moved, they are the
-  outer ones around the moved and the ordinary forecast, as the forecast's bands are.
+  outer ones around the moved and the ordinary forecast, as the forecast's bands are; on the
+  total's closed weekdays they are 0.
 * **Four plans** for the week: the cost plan (newsvendor at ``q*`` over a reserved baseline,
   :func:`~viewcast.forecasting.capacity.cost_plan`); the old rule, servers on the 95% upper bound
   plus ``rule_headroom``; the point forecast; and the oracle, the cheapest servers for the views
@@ -143,7 +144,8 @@ def plan_backtest(detail: Backtest, panel: Panel, axis: DayAxis, config: Capacit
     ordinary = detail.total_ordinary
     if not len(steps) or n_bt < 2:
         return None
-    errors, scale = scaled_total_errors(panel, plan, detail.total_windows, ordinary)
+    opened = detail.total_open
+    errors, scale = scaled_total_errors(panel, plan, detail.total_windows, ordinary, opened)
     moved = (forecast != ordinary).any(axis=1)
     calendar = errors[n_bt:][usable[n_bt:]]
     level, _ = planning_level(config)
@@ -162,7 +164,7 @@ def plan_backtest(detail: Backtest, panel: Panel, axis: DayAxis, config: Capacit
 
         def quantiles(q: float, k: int = k, calibration: ConformalCalibration = calibration) -> np.ndarray:
             plain = ordinary[k][None] if moved[k] else None
-            return calibration.quantiles(forecast[k][None], scale[k : k + 1], q, None, plain)[0][steps]
+            return calibration.quantiles(forecast[k][None], scale[k : k + 1], q, None, plain, opened[k][None])[0][steps]
 
         samples = demand_samples(quantiles)
         at_level = quantiles(level)

@@ -51,6 +51,7 @@ class Backtest:
     total_forecast: dict[str, Any]  # which forecast serves the total, and the scores it was chosen on
     total_windows: tuple[np.ndarray, np.ndarray, np.ndarray]  # the total's (actual, forecast, present)
     total_ordinary: np.ndarray  # the total's forecast before public holidays moved it (origins, window)
+    total_open: np.ndarray  # False on the total's closed weekdays (origins, window): forecast 0, no band
     own_upper_series: int  # series whose upper side also reads their own errors (evaluation/intervals.py)
     reported: dict[str, np.ndarray] = field(default_factory=dict)  # trained for the report only
 
@@ -140,23 +141,31 @@ def total_forecast_windows(
 
 
 def scaled_total_errors(
-    panel: Panel, plan: OriginPlan, total_windows: tuple[np.ndarray, np.ndarray, np.ndarray], ordinary: np.ndarray
+    panel: Panel,
+    plan: OriginPlan,
+    total_windows: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ordinary: np.ndarray,
+    opened: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The total's backtest errors ``(origins, window)`` divided by its recent error scale at each
-    origin (NaN on days public holidays moved from ``ordinary``, which calibrate nothing), and
-    those scales ``(origins,)``."""
+    origin (NaN on days public holidays moved from ``ordinary`` and on closed weekdays, not
+    ``opened``: they calibrate nothing), and those scales ``(origins,)``."""
     total = panel.aligned_total()
     actual, forecast, _ = total_windows
     scale = recent_scale(total, [len(total) - offset for offset in plan.offsets])
-    return np.where(forecast != ordinary, np.nan, (actual - forecast) / scale[:, None]), scale
+    return np.where((forecast != ordinary) | ~opened, np.nan, (actual - forecast) / scale[:, None]), scale
 
 
 def total_errors_by_origin(
-    panel: Panel, plan: OriginPlan, total_windows: tuple[np.ndarray, np.ndarray, np.ndarray], ordinary: np.ndarray
+    panel: Panel,
+    plan: OriginPlan,
+    total_windows: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ordinary: np.ndarray,
+    opened: np.ndarray,
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """:func:`scaled_total_errors` as one ``(1, window)`` array per backtest origin (empty where
     there is none), and the calendar origins' rows."""
-    errors, _ = scaled_total_errors(panel, plan, total_windows, ordinary)
+    errors, _ = scaled_total_errors(panel, plan, total_windows, ordinary, opened)
     present = total_windows[2]
     n_bt = len(plan.backtest)
     return [errors[k : k + 1] if present[k] else errors[:0] for k in range(n_bt)], errors[n_bt:][present[n_bt:]]

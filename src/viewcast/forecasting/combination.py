@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from viewcast.forecasting.closed_days import open_days
 from viewcast.forecasting.evaluation.intervals import ConformalCalibration
 from viewcast.forecasting.evaluation.origins import recent_scale
 from viewcast.forecasting.evaluation.weights import combine
@@ -64,16 +65,23 @@ class Projection:
     total_calibration: ConformalCalibration
     ordinary: np.ndarray | None = None
     total_ordinary: np.ndarray | None = None
+    #: False on closed weekdays (:mod:`~viewcast.forecasting.closed_days`), where both bounds are 0
+    #: (None: every day is open).
+    opened: np.ndarray | None = None
+    total_opened: np.ndarray | None = None
 
     def bounds(self, q: float) -> tuple[np.ndarray, np.ndarray]:
         """The bound at nominal probability ``q`` in (0, 1): ``(series (n, days), total (days,))``."""
-        return self.calibration.quantiles(self.point, self.scale, q, self.offsets, self.ordinary), self.total_bound(q)
+        series = self.calibration.quantiles(self.point, self.scale, q, self.offsets, self.ordinary, self.opened)
+        return series, self.total_bound(q)
 
     def total_bound(self, q: float) -> np.ndarray:
         """The total's bound alone at nominal probability ``q``, ``(days,)``: what a capacity plan
         reads at a few hundred probabilities, without the series' bounds at each."""
         total_ordinary = None if self.total_ordinary is None else self.total_ordinary[None]
-        return self.total_calibration.quantiles(self.total_point[None], np.array([self.total_scale]), q, None, total_ordinary)[0]
+        opened = None if self.total_opened is None else self.total_opened[None]
+        point, scale = self.total_point[None], np.array([self.total_scale])
+        return self.total_calibration.quantiles(point, scale, q, None, total_ordinary, opened)[0]
 
 
 @dataclass
@@ -91,6 +99,8 @@ class Combination:
     trim: int = 0
     #: Country whose public holidays adjust the combined forecast (None: no calendar, as models saved before it).
     holidays: str | None = None
+    #: Whether closed weekdays are forecast as 0 (False: as models saved before the rule).
+    closed_days: bool = False
     progress: bool = field(default=False, compare=False)
     #: The total's own forecast (statistical members fitted on the summed series), or None:
     #: the total is the sum of the series.
@@ -148,23 +158,26 @@ class Combination:
         lags = panel.lags()
         steps = horizon + int(lags.max())
         forecasts = self.member_forecasts(panel, steps) if member_forecasts is None else member_forecasts
-        combined = self.point(forecasts)
+        opened = self.open_days(panel.values, steps)
+        combined = self.point(forecasts) * opened
         factors = self.holiday_factors(panel, steps)
 
-        def served(full: np.ndarray) -> np.ndarray:
-            return young_points(panel, np.stack([full[i, lag : lag + horizon] for i, lag in enumerate(lags)]))
+        def ahead(full: np.ndarray) -> np.ndarray:
+            return np.stack([full[i, lag : lag + horizon] for i, lag in enumerate(lags)])
 
-        point, ordinary = served(combined * factors), served(combined)
+        point, ordinary = young_points(panel, ahead(combined * factors)), young_points(panel, ahead(combined))
         moved = not np.array_equal(point, ordinary)
         own_scale = np.array([recent_scale(v, [len(v)])[0] for v in panel.values])
         scale = young_scales(panel, own_scale)
         total = panel.aligned_total()
+        total_opened = self.open_days([total], horizon)[0]
         if self.direct_total is None:
-            total_point, total_ordinary = point.sum(axis=0), ordinary.sum(axis=0)
+            total_point, total_ordinary = point.sum(axis=0) * total_opened, ordinary.sum(axis=0) * total_opened
         else:
             direct = self.direct_total.project(total_panel(panel), horizon)
             total_point = direct.point[0]
             total_ordinary = total_point if direct.ordinary is None else direct.ordinary[0]
+        series_opened = ahead(opened)
         return Projection(
             point=point,
             scale=scale,
@@ -175,7 +188,15 @@ class Combination:
             total_calibration=self.total_calibration,
             ordinary=ordinary if moved else None,
             total_ordinary=None if np.array_equal(total_point, total_ordinary) else total_ordinary,
+            opened=None if series_opened.all() else series_opened,
+            total_opened=None if total_opened.all() else total_opened,
         )
+
+    def open_days(self, values: list[np.ndarray], steps: int) -> np.ndarray:
+        """``(series, steps)`` False on each series' closed weekdays ahead (all True without the rule)."""
+        if not self.closed_days:
+            return np.ones((len(values), steps), dtype=bool)
+        return np.stack([open_days(v, steps) for v in values])
 
     def holiday_factors(self, panel: Panel, steps: int) -> np.ndarray:
         """``(series, steps)`` multipliers of the forecasts from each series' last day for public
@@ -223,6 +244,7 @@ class Combination:
             "total_calibration": total_calibration,
             "trim": self.trim,
             "holidays": self.holidays,
+            "closed_days": self.closed_days,
         }
         if self.direct_total is not None:
             config["direct_total"], arrays = self.direct_total.state()
@@ -275,6 +297,8 @@ class Combination:
             holidays is None or (isinstance(holidays, str) and holidays in supported_countries()),
             f"holiday calendar {holidays!r} is not a country the holidays package knows",
         )
+        closed_days = config.get("closed_days", False)  # models saved before the rule forecast every day
+        require(type(closed_days) is bool, f"closed_days must be true or false, not {closed_days!r}")
         require(
             calibration.series is None
             or max(calibration.series.max(initial=0), calibration.calendar_series.max(initial=0)) < series,
@@ -290,5 +314,6 @@ class Combination:
             total_calibration=ConformalCalibration.from_state(config.get("total_calibration"), tensors, "total_calibration."),
             trim=trim,
             holidays=holidays,
+            closed_days=closed_days,
             direct_total=direct_total,
         )

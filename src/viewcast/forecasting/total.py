@@ -59,7 +59,8 @@ class DirectTotal:
     loo: np.ndarray  # (origins, window): each backtest origin weighted on the others
 
     def moved(self, factors: np.ndarray) -> DirectTotal:
-        """The backtest as served: public holidays' ``(1, origins, window)`` multipliers applied."""
+        """The backtest as served: ``(1, origins, window)`` multipliers applied (public holidays',
+        closed weekdays' zeros)."""
         return replace(self, combined=self.combined * factors, loo=self.loo * factors[0, : len(self.loo)])
 
 

@@ -36,6 +36,7 @@ from viewcast.forecasting.backtest import (
     total_errors_by_origin,
     total_forecast_windows,
 )
+from viewcast.forecasting.closed_days import closed_note, window_open_days
 from viewcast.forecasting.combination import Combination
 from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.evaluation.intervals import SERIES_TAILS, TOTAL_TAILS, ConformalCalibration
@@ -89,7 +90,9 @@ def _total_sentence(choice: dict[str, Any]) -> str:
     return f"; the total is the sum of the series: {scores}"
 
 
-def _direct_combination(direct: DirectTotal, panel: Panel, calibration: ConformalCalibration, country: str | None) -> Combination:
+def _direct_combination(
+    direct: DirectTotal, panel: Panel, calibration: ConformalCalibration, country: str | None, closed_days: bool
+) -> Combination:
     """The total's own forecast as a combination of one series (calibrated as the total)."""
     return Combination(
         members=direct.members,
@@ -101,6 +104,7 @@ def _direct_combination(direct: DirectTotal, panel: Panel, calibration: Conforma
         total_calibration=calibration,
         trim=TRIM,
         holidays=country,
+        closed_days=closed_days,
     )
 
 
@@ -117,27 +121,32 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     scored = fitted.forecasts[:, :, :-1, :w]
     mae = backtest_mae(actual[:, :n_bt], scored[:, :, :n_bt])
     weights = inverse_error_weights(mae) if len(members) > 1 else np.ones((len(panel), 1))
-    country = config.holiday_country if config.model == "auto" else None
+    adjusted = config.model == "auto"
+    country = config.holiday_country if adjusted else None
     holidays = panel_holidays(country, panel, plan.steps)
-    ordinary = combine(weights, scored, TRIM)
+    opened = window_open_days(panel.values, lengths, w) if adjusted else np.ones(actual.shape, dtype=bool)
+    ordinary = combine(weights, scored, TRIM) * opened
     factors = window_factors(panel.values, panel.starts, lengths, w, holidays)
     combined = ordinary * factors
-    errors = np.where(factors != 1.0, np.nan, scaled_series_errors(actual, combined, panel, lengths))
+    errors = np.where((factors != 1.0) | ~opened, np.nan, scaled_series_errors(actual, combined, panel, lengths))
     series_of = [np.flatnonzero(lengths[:, k] > 0) for k in range(n_bt + n_cal)]  # the series each origin has
     by_origin = [errors[series_of[k], k] for k in range(n_bt)]
     calendar = np.concatenate([errors[series_of[k], k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
     calendar_series = np.concatenate(series_of[n_bt:] or [np.empty(0, dtype=np.int64)])
     direct = fit_direct_total(panel, plan, members) if len(members) > 1 else None
-    moved_direct = direct
+    total = total_panel(panel)
+    total_lengths = plan.prefix_lengths(total.lengths)
+    total_open = window_open_days(total.values, total_lengths, w)[0] if adjusted else np.ones(actual.shape[1:], dtype=bool)
+    moved_direct = plain_direct = direct
     if direct is not None:
-        total = total_panel(panel)
-        factors_total = window_factors(total.values, total.starts, plan.prefix_lengths(total.lengths), w, holidays)
-        moved_direct = direct.moved(factors_total)
-    source, choice = choose_total(moved_direct, actual, scored, factors, n_bt)
-    serving, plain = (moved_direct, direct) if source == DIRECT else (None, None)
-    total_windows = total_forecast_windows(actual, combined, serving)
-    total_ordinary = total_forecast_windows(actual, ordinary, plain)[1]
-    total_by_origin, total_calendar = total_errors_by_origin(panel, plan, total_windows, total_ordinary)
+        plain_direct = direct.moved(total_open[None])
+        moved_direct = plain_direct.moved(window_factors(total.values, total.starts, total_lengths, w, holidays))
+    source, choice = choose_total(moved_direct, actual, scored, factors * opened, n_bt)
+    serving, plain = (moved_direct, plain_direct) if source == DIRECT else (None, None)
+    total_actual, total_forecast, total_present = total_forecast_windows(actual, combined, serving)
+    total_windows = (total_actual, total_forecast * total_open, total_present)
+    total_ordinary = total_forecast_windows(actual, ordinary, plain)[1] * total_open
+    total_by_origin, total_calendar = total_errors_by_origin(panel, plan, total_windows, total_ordinary, total_open)
     total_calibration = ConformalCalibration(np.concatenate(total_by_origin), total_calendar, TOTAL_TAILS)
     combination = Combination(
         members=members,
@@ -155,8 +164,9 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         total_calibration=total_calibration,
         trim=TRIM,
         holidays=country,
+        closed_days=adjusted,
         progress=config.progress,
-        direct_total=None if serving is None else _direct_combination(serving, panel, total_calibration, country),
+        direct_total=None if serving is None else _direct_combination(serving, panel, total_calibration, country, adjusted),
     )
     backtest = Backtest(
         plan=plan,
@@ -178,8 +188,11 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         total_forecast={"forecast": source, **choice},
         total_windows=total_windows,
         total_ordinary=total_ordinary,
+        total_open=total_open,
         own_upper_series=int(combination.calibration.own_series().sum()),
         reported=fitted.reported,
     )
     timings["calibration"] = time.perf_counter() - started
-    return Fit(combination, backtest, fitted.forecasts[:, :, -1], notes + fitted.notes, timings, fitted.study)
+    closed = [closed_note(panel)] if adjusted else []
+    notes = notes + fitted.notes + [note for note in closed if note]
+    return Fit(combination, backtest, fitted.forecasts[:, :, -1], notes, timings, fitted.study)

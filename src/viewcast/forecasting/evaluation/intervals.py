@@ -258,6 +258,7 @@ class ConformalCalibration:
         q: float,
         offsets: np.ndarray | None = None,
         ordinary: np.ndarray | None = None,
+        opened: np.ndarray | None = None,
     ) -> np.ndarray:
         """The bound at nominal probability ``q`` for ``point`` forecasts ``(series, days)``.
 
@@ -266,8 +267,12 @@ class ConformalCalibration:
         ``q = 0.975`` gives the upper 95% bound, ``q = 0.1`` the lower 80% bound; any ``q`` in
         (0, 1) is answered, monotone in ``q`` and in the horizon. ``ordinary``, the forecasts
         before public holidays moved them, makes each bound the outer one of the bounds around
-        both (a holiday response that does not recur stays inside).
+        both (a holiday response that does not recur stays inside). Where ``opened`` (the shape
+        of ``point``) is False the series is closed (:mod:`~viewcast.forecasting.closed_days`)
+        and the bound is 0.
         """
+        if opened is not None:
+            return np.where(opened, self.quantiles(point, scale, q, offsets, ordinary), 0.0)
         if ordinary is not None:
             bounds = (self.quantiles(p, scale, q, offsets) for p in (point, ordinary))
             return (np.maximum if q >= 0.5 else np.minimum)(*bounds)
