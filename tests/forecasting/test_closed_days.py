@@ -95,6 +95,15 @@ def test_a_total_of_closed_shops_is_closed_and_plans_no_servers_there():
     assert (daily.loc[~_on_saturdays(daily), "servers"] >= 12).all()
 
 
+def test_the_capacity_backtest_replays_closed_saturdays_as_closed():
+    result = viewcast.capacity(_shops(), by="creator", horizon=30, progress=False, holidays="none")
+    table = result.backtest_table()
+    saturday = _on_saturdays(table)
+    assert saturday.sum() >= 10
+    assert (table.loc[saturday, ["actual_views", "point_views", "planning_views"]] == 0.0).all().all()
+    assert (table.loc[~saturday, "planning_views"] > 0.0).all()
+
+
 def test_closed_days_calibrate_nothing():
     """Every backtest origin is a whole number of weeks back, so the closed Saturdays fall on the
     same steps of every window: those steps, and only those, hold no errors."""

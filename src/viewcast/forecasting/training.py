@@ -8,12 +8,14 @@ One pass over a panel (:func:`fit_forecast`):
    (:func:`~viewcast.forecasting.members.fit_members`);
 3. per-series weights from the backtest MAEs (:mod:`~viewcast.forecasting.evaluation.weights`),
    the combined forecasts moved on public holidays where a series' history shows a response
-   (:mod:`~viewcast.forecasting.holiday_effects`; each backtest window from the history before it);
+   (:mod:`~viewcast.forecasting.holiday_effects`) and set to 0 on its closed weekdays
+   (:mod:`~viewcast.forecasting.closed_days`), each backtest window from the history before it;
 4. the statistical members fitted on the total too, and the total forecast by the sum of the
    series or by its own combination, whichever scored lower (:mod:`~viewcast.forecasting.total`);
 5. the scaled errors of the combined backtest forecasts, of the series and of the total,
    calibrate the bands (:mod:`~viewcast.forecasting.evaluation.intervals`), days that public
-   holidays moved left out (their bands hold the moved and the ordinary forecast).
+   holidays moved left out (their bands hold the moved and the ordinary forecast), and closed
+   days too (their bands are 0).
 
 The final forecasts computed in step 2 are the forecast of the run: nothing is fitted twice,
 and a saved model forecasting the same history takes the same path. The one exception is small:
@@ -36,7 +38,7 @@ from viewcast.forecasting.backtest import (
     total_errors_by_origin,
     total_forecast_windows,
 )
-from viewcast.forecasting.closed_days import closed_note, window_open_days
+from viewcast.forecasting.closed_days import closed_notes, window_open_days
 from viewcast.forecasting.combination import Combination
 from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.evaluation.intervals import SERIES_TAILS, TOTAL_TAILS, ConformalCalibration
@@ -193,6 +195,5 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         reported=fitted.reported,
     )
     timings["calibration"] = time.perf_counter() - started
-    closed = [closed_note(panel)] if adjusted else []
-    notes = notes + fitted.notes + [note for note in closed if note]
+    notes = notes + fitted.notes + (closed_notes(panel) if adjusted else [])
     return Fit(combination, backtest, fitted.forecasts[:, :, -1], notes, timings, fitted.study)
