@@ -99,6 +99,7 @@ def daily_series(data: Path) -> dict[str, pd.Series]:
 
 
 def wiki_pages(data: Path) -> pd.DataFrame:
+    """The pages' daily views as stored (every day of the 550 present, none zero)."""
     pages = pd.read_csv(data / "wikipedia_traffic_daily.csv", parse_dates=["date"])
     return pages.rename(columns={"Page": "unique_id", "date": "ds", "value": "y"})[["unique_id", "ds", "y"]]
 
