@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from viewcast.forecasting.config import SEASON
+from viewcast.forecasting.evaluation.origins import per_origin
 from viewcast.forecasting.panel import Panel
 
 #: Weeks a weekday must have been zero, every one of them, to be forecast as closed.
@@ -48,12 +49,7 @@ def open_days(history: np.ndarray, steps: int) -> np.ndarray:
 def window_open_days(values: list[np.ndarray], lengths: np.ndarray, window: int) -> np.ndarray:
     """``(series, origins, window)`` :func:`open_days` after each origin, the history of series
     ``i`` at origin ``k`` being its first ``lengths[i, k]`` days (0: no origin; all open)."""
-    out = np.ones((*np.shape(lengths), window), dtype=bool)
-    for i, series in enumerate(values):
-        for k, length in enumerate(lengths[i]):
-            if length > 0:
-                out[i, k] = open_days(series[:length], window)
-    return out
+    return per_origin(lengths, window, True, lambda i, length: open_days(values[i][:length], window))
 
 
 def closed_notes(panel: Panel) -> list[str]:

@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from viewcast.forecasting.evaluation.origins import per_origin
+
 if TYPE_CHECKING:
     from viewcast.forecasting.panel import Panel
 
@@ -154,11 +156,6 @@ def window_factors(
 ) -> np.ndarray:
     """``(series, origins, window)`` holiday factors of each window after an origin, the history
     of series ``i`` at origin ``k`` being its first ``lengths[i, k]`` days (0: none; factors 1)."""
-    out = np.ones((*np.shape(lengths), window))
     if not names:
-        return out
-    for i, series in enumerate(values):
-        for k, length in enumerate(lengths[i]):
-            if length > 0:
-                out[i, k] = holiday_factors(series[:length], int(starts[i]), window, names)
-    return out
+        return np.ones((*np.shape(lengths), window))
+    return per_origin(lengths, window, 1.0, lambda i, length: holiday_factors(values[i][:length], int(starts[i]), window, names))

@@ -17,6 +17,7 @@ on its own recent past. A series too young for an origin simply has no forecast 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,14 +89,21 @@ def plan_origins(lengths: np.ndarray, horizon: int, longest_lag: int, max_origin
     return OriginPlan(window, steps, tuple(window + STEP * j for j in range(count)), calendar, tuple(notes))
 
 
+def per_origin(lengths: np.ndarray, window: int, fill: float, make: Callable[[int, int], np.ndarray]) -> np.ndarray:
+    """``(series, origins, window)``: ``make(i, length)`` at every origin of series ``i`` (its
+    history there being its first ``lengths[i, k] > 0`` days), ``fill`` where it has none. The one
+    loop behind every per-origin table: actual views, closed weekdays, holiday factors."""
+    lengths = np.asarray(lengths)
+    out = np.full((*lengths.shape, window), fill)
+    for (i, k), length in np.ndenumerate(lengths):
+        if length > 0:
+            out[i, k] = make(i, int(length))
+    return out
+
+
 def windows(values: list[np.ndarray], lengths: np.ndarray, window: int) -> np.ndarray:
     """``(series, offsets, window)`` actual views after each origin (NaN where there is no origin)."""
-    out = np.full((*lengths.shape, window), np.nan)
-    for i, series in enumerate(values):
-        for k, start in enumerate(lengths[i]):
-            if start > 0:
-                out[i, k] = series[start : start + window]
-    return out
+    return per_origin(lengths, window, np.nan, lambda i, length: values[i][length : length + window])
 
 
 def summed_windows(actual: np.ndarray, forecast: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
