@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from viewcast.forecasting.evaluation.intervals import OWN_ORIGINS
 from viewcast.forecasting.holiday_effects import holiday_days
 from viewcast.io.outputs import OutputFolder
-from viewcast.report.figures import COUNT_FORMATTER, label_ticks, new_figure
+from viewcast.report.figures import COUNT_FORMATTER, drawable, installed_name_fonts, label_ticks, new_figure
 from viewcast.report.html import embed_png, render_report
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def forecast_figure(result: ForecastResult) -> Figure:
         ax.plot(x_fc, fc["point"], color=BAND, lw=1.8, label=f"forecast ({result.chosen})")
         ax.axvline(len(hist) - 0.5, color="grey", ls=":", lw=1)
         label_ticks(ax, [str(v) for v in hist["date"]] + [str(v) for v in fc["date"]])
-        ax.set_title(title, fontsize=10)
+        ax.set_title(drawable(title), fontsize=10, fontfamily=installed_name_fonts()[0])
         ax.set_xlabel(unit)
         ax.set_ylabel("views per day")
         ax.yaxis.set_major_formatter(COUNT_FORMATTER)
@@ -159,7 +159,8 @@ def backtest_figure(result: ForecastResult) -> Figure | None:
             for m, name in enumerate(detail.members if len(detail.members) > 1 else ()):
                 ax.plot(x, detail.forecasts[m, series, k], lw=0.7, alpha=0.7, color=f"C{m + 2}", label=name if j == 0 else None)
         ax.set_xticks([j * (steps + 1) + steps / 2 for j in range(len(recent))], [f"origin -{k * 7 + steps}d" for k in recent])
-        ax.set_title(f"Recent backtest windows of {detail.ids[series]!r} ({steps} days each)")
+        name = drawable(repr(detail.ids[series]))
+        ax.set_title(f"Recent backtest windows of {name} ({steps} days each)", fontfamily=installed_name_fonts()[0])
         ax.set_ylabel("views per day")
         ax.yaxis.set_major_formatter(COUNT_FORMATTER)
         ax.legend(fontsize=7, ncol=2)
