@@ -51,6 +51,14 @@ def test_every_series_growing_together_makes_the_total_forecast_on_its_own(growi
     assert (result.total["lo95"] <= result.total["point"]).all() and (result.total["point"] <= result.total["hi95"]).all()
 
 
+def test_the_report_says_how_the_total_was_forecast(growing, tmp_path):
+    _, result = growing
+    report = " ".join((result.save(tmp_path / "out") / "report.html").read_text().split())
+    assert "All series together: forecast on its own (the statistical members" in report
+    assert "backtest errors of that forecast (not the sum of each series' bounds" in report
+    assert "with bands calibrated on the backtest errors of that sum" not in report
+
+
 def test_a_saved_model_keeps_the_totals_own_forecast(growing, tmp_path):
     series, result = growing
     loaded = viewcast.load_model(result.model.save(tmp_path / "m"))
@@ -74,7 +82,7 @@ def test_a_direct_total_with_learned_members_is_refused(growing, tmp_path, edit_
         viewcast.load_model(folder)
 
 
-def test_independent_series_keep_the_sum_of_the_series():
+def test_independent_series_keep_the_sum_of_the_series(tmp_path):
     rng = np.random.default_rng(8)
     t = np.arange(DAYS)
     series = {}
@@ -85,6 +93,10 @@ def test_independent_series_keep_the_sum_of_the_series():
     assert result.backtest["total"]["forecast"] == BOTTOM_UP
     summed = result.forecast.groupby("date", sort=False)["point"].sum().to_numpy()
     np.testing.assert_allclose(result.total["point"].to_numpy(), summed)
+    report = " ".join((result.save(tmp_path / "out") / "report.html").read_text().split())
+    assert "All series together: the sum of the series' forecasts, with bands calibrated" in report
+    assert "backtest errors of that sum (not the sum of each series' bounds" in report
+    assert "forecast on its own" not in report
 
 
 def test_leave_one_origin_out_scores_each_origin_on_weights_from_the_others():
