@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pytest
 
@@ -12,6 +15,15 @@ from viewcast.forecasting.total import BOTTOM_UP, DIRECT, DirectTotal, choose_to
 from viewcast.synth.series import to_long
 
 DAYS, HELD_OUT = 330, 30
+
+
+def _report_text(result, folder) -> str:
+    """report.html's words, markup and line breaks taken out; no two words glued together where a
+    template tag ended a line (``4of 10 series``, ``tails.The total's``)."""
+    page = (result.save(folder) / "report.html").read_text()
+    text = " ".join(html.unescape(re.sub(r"<style.*?</style>|<[^>]+>", " ", page, flags=re.S)).split())
+    assert not re.findall(r"\S{0,20}(?:[a-z][.;:)][A-Z(][a-z]|\d(?:of|on) )\S{0,20}", text)
+    return text
 
 
 def _growing_panel(seed: int, growth_per_year: float) -> dict[str, np.ndarray]:
@@ -53,7 +65,7 @@ def test_every_series_growing_together_makes_the_total_forecast_on_its_own(growi
 
 def test_the_report_says_how_the_total_was_forecast(growing, tmp_path):
     _, result = growing
-    report = " ".join((result.save(tmp_path / "out") / "report.html").read_text().split())
+    report = _report_text(result, tmp_path / "out")
     assert "All series together: forecast on its own (the statistical members" in report
     assert "backtest errors of that forecast (not the sum of each series' bounds" in report
     assert "with bands calibrated on the backtest errors of that sum" not in report
@@ -93,7 +105,7 @@ def test_independent_series_keep_the_sum_of_the_series(tmp_path):
     assert result.backtest["total"]["forecast"] == BOTTOM_UP
     summed = result.forecast.groupby("date", sort=False)["point"].sum().to_numpy()
     np.testing.assert_allclose(result.total["point"].to_numpy(), summed)
-    report = " ".join((result.save(tmp_path / "out") / "report.html").read_text().split())
+    report = _report_text(result, tmp_path / "out")
     assert "All series together: the sum of the series' forecasts, with bands calibrated" in report
     assert "backtest errors of that sum (not the sum of each series' bounds" in report
     assert "forecast on its own" not in report
