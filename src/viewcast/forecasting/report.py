@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from viewcast.forecasting.evaluation.intervals import OWN_ORIGINS
 from viewcast.forecasting.holiday_effects import holiday_days
+from viewcast.forecasting.total import DIRECT
 from viewcast.io.outputs import OutputFolder
 from viewcast.report.figures import COUNT_FORMATTER, drawable, installed_name_fonts, label_ticks, new_figure
 from viewcast.report.html import embed_png, render_report
@@ -206,5 +207,7 @@ def write_report(result: ForecastResult, out: OutputFolder) -> None:
         trim=getattr(result.model.engine, "trim", 0),  # a model of an older viewcast has none
         holiday_country=holiday_country,
         holidays_ahead=holidays,
+        # models of an older viewcast record no choice of total: theirs is the sum of the series
+        direct_total=(result.backtest.get("total") or {}).get("forecast") == DIRECT,
     )
     out.text("report.html", html)
