@@ -1,5 +1,6 @@
-"""Series names in any script come out of the forecast's figures readable: drawn where a font has
-the characters, written as code points where none has (never as empty boxes)."""
+"""Names in any script come out of the figures readable (series in the forecast's, columns and
+levels in the follower drivers'): drawn where a font has the characters, written as code points
+where none has (never as empty boxes)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import warnings
 import numpy as np
 
 import viewcast
+from viewcast.followers import FollowersConfig
+from viewcast.followers import run as followers_run
+from viewcast.followers.report import figures as followers_figures
 from viewcast.forecasting.report import backtest_figure, forecast_figure
 from viewcast.report import figures
 from viewcast.synth.series import to_long
+from viewcast.synth.videos import generate_videos
 
 NAMES = ("星野源", "🔥cooking", "Яшин", "Amélie")
 
@@ -45,3 +50,17 @@ def test_forecast_figures_draw_every_name_without_missing_glyphs():
     titles, _ = _drawn_titles(forecast_figure(result))
     shown = {figures.drawable(f"series {name}") for name in NAMES}
     assert shown <= set(titles), titles  # every series plotted, its name as drawn
+
+
+def test_follower_figures_draw_column_and_level_names_in_any_script():
+    frame = generate_videos(194, 1).frame.rename(columns={"saves": "收藏"})
+    frame["category"] = frame["category"].replace({"Career": "职业"})
+    result = followers_run(frame, FollowersConfig(cv_folds=0, scale="log", seed=1))
+    assert {"收藏", "category_职业"} <= set(result.coefficients.index)
+    characters = figures.installed_name_fonts()[1]
+    for figure in followers_figures(result).values():
+        _, messages = _drawn_titles(figure)
+        assert not [m for m in messages if "missing from font" in m], messages
+    labels = [t.get_text() for t in followers_figures(result)["coefficients"].axes[0].get_yticklabels()]
+    assert {figures.drawable("收藏"), figures.drawable("category_职业")} <= set(labels)
+    assert all(c.isspace() or ord(c) in characters for label in labels for c in label), labels
