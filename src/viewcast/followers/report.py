@@ -9,7 +9,7 @@ import numpy as np
 
 from viewcast.followers.config import STUDY_FIGURES
 from viewcast.followers.reading import ADJUSTMENT_NAMES
-from viewcast.report.figures import drawable, installed_name_fonts, new_figure
+from viewcast.report.figures import drawable, name_fonts, new_figure
 from viewcast.report.html import embed_png, render_report
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def residuals_figure(result: FollowersResult) -> Figure:
         held = result.test_actual_log_ - result.test_predicted_log_
         ax.scatter(result.test_predicted_log_, held, s=18, marker="x", color="C3", label="held-out videos")
     ax.axhline(0.0, color="grey", lw=1)
-    ax.set_xlabel(f"fitted log1p({drawable(result.config.target)})", fontfamily=installed_name_fonts()[0])
+    ax.set_xlabel(f"fitted log1p({drawable(result.config.target)})", fontfamily=name_fonts())
     ax.set_ylabel("residual (log scale)")
     ax.legend(frameon=False)
     return figure
@@ -61,7 +61,7 @@ def coefficients_figure(result: FollowersResult) -> Figure:
     for i, colour in enumerate(colours):
         ax.errorbar(terms["estimate"].iloc[i], y[i], xerr=errors[:, i : i + 1], fmt="o", color=colour, capsize=3)
     ax.axvline(0.0, color="grey", lw=1)
-    ax.set_yticks(y, [drawable(str(term)) for term in terms.index], fontfamily=installed_name_fonts()[0])
+    ax.set_yticks(y, [drawable(str(term)) for term in terms.index], fontfamily=name_fonts())
     ax.set_xlabel(f"effect of +1 SD on log1p(new followers), {1 - result.config.alpha:.0%} CI (drivers in colour)")
     return figure
 

@@ -12,7 +12,7 @@ from viewcast.forecasting.evaluation.intervals import OWN_ORIGINS
 from viewcast.forecasting.holiday_effects import holiday_days
 from viewcast.forecasting.total import DIRECT
 from viewcast.io.outputs import OutputFolder
-from viewcast.report.figures import COUNT_FORMATTER, drawable, installed_name_fonts, label_ticks, new_figure
+from viewcast.report.figures import COUNT_FORMATTER, drawable, label_ticks, name_fonts, new_figure
 from viewcast.report.html import embed_png, render_report
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def forecast_figure(result: ForecastResult) -> Figure:
         ax.plot(x_fc, fc["point"], color=BAND, lw=1.8, label=f"forecast ({result.chosen})")
         ax.axvline(len(hist) - 0.5, color="grey", ls=":", lw=1)
         label_ticks(ax, [str(v) for v in hist["date"]] + [str(v) for v in fc["date"]])
-        ax.set_title(drawable(title), fontsize=10, fontfamily=installed_name_fonts()[0])
+        ax.set_title(drawable(title), fontsize=10, fontfamily=name_fonts())
         ax.set_xlabel(unit)
         ax.set_ylabel("views per day")
         ax.yaxis.set_major_formatter(COUNT_FORMATTER)
@@ -161,7 +161,7 @@ def backtest_figure(result: ForecastResult) -> Figure | None:
                 ax.plot(x, detail.forecasts[m, series, k], lw=0.7, alpha=0.7, color=f"C{m + 2}", label=name if j == 0 else None)
         ax.set_xticks([j * (steps + 1) + steps / 2 for j in range(len(recent))], [f"origin -{k * 7 + steps}d" for k in recent])
         name = drawable(repr(detail.ids[series]))
-        ax.set_title(f"Recent backtest windows of {name} ({steps} days each)", fontfamily=installed_name_fonts()[0])
+        ax.set_title(f"Recent backtest windows of {name} ({steps} days each)", fontfamily=name_fonts())
         ax.set_ylabel("views per day")
         ax.yaxis.set_major_formatter(COUNT_FORMATTER)
         ax.legend(fontsize=7, ncol=2)

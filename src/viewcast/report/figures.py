@@ -66,12 +66,17 @@ def installed_name_fonts() -> tuple[tuple[str, ...], frozenset[int]]:
     return tuple(families), frozenset(characters)
 
 
+def name_fonts() -> tuple[str, ...]:
+    """The installed :data:`NAME_FONTS`: the ``fontfamily`` to draw a :func:`drawable` name with."""
+    return installed_name_fonts()[0]
+
+
 def drawable(text: str) -> str:
     """``text`` with each character no installed font draws written as its code point (``\\u661f``, ``\\U0001f525``).
 
     Matplotlib draws such a character as an empty box, so a name in a script the machine has no
     font for would come out as a row of boxes, matching no row of ``forecast.csv``; its code
-    points still do. Draw the result with ``fontfamily=installed_name_fonts()[0]``.
+    points still do. Draw the result with ``fontfamily=name_fonts()``.
     """
     characters = installed_name_fonts()[1]
     return "".join(c if c.isspace() or ord(c) in characters else ascii(c)[1:-1] for c in text)
