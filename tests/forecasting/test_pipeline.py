@@ -16,6 +16,7 @@ from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.data import load_views
 from viewcast.forecasting.models.statistical import seasonal_naive
 from viewcast.forecasting.pipeline import run
+from viewcast.forecasting.report import forecast_figure
 from viewcast.io.outputs import MARKER
 from viewcast.synth.influencers import generate_influencers, write_influencers
 from viewcast.synth.series import ets_series, to_long
@@ -195,10 +196,28 @@ def test_the_studys_short_sample_gets_short_windows_and_the_lstm_table(tmp_path)
     assert result.chosen == "combination" and result.backtest["window_days"] == 22 and result.backtest["origins"] == 3
     assert any("3 origin(s) of 22 days" in n for n in result.notes)
     assert any("Bands for days 23-30 extrapolate" in n for n in result.notes)
-    assert any("Only 12 backtest errors calibrate the first days' bands" in n for n in result.notes)
+    (few,) = [n for n in result.notes if n.startswith("Only 12 backtest errors calibrate the first days' bands")]
+    # 12 errors cannot tell the 80% band from the 95%: both are the largest error, and the note says so
+    assert "the 80% and the 95% band both rest on the largest errors seen (so they coincide there)" in few
+    np.testing.assert_allclose(result.forecast[["lo80", "hi80"]], result.forecast[["lo95", "hi95"]])
+    assert _legend_labels(forecast_figure(result))[1:3] == ["80% = 95% interval", f"forecast ({result.chosen})"]
     assert any("LightGBM learns across series" in n for n in result.notes)
     assert result.lstm_table["train"]["windows"] > 0 and "lstm" in result.backtest["reported_only"]
     assert "lstm" not in result.backtest["members"]
+
+
+def _legend_labels(figure) -> list[str]:
+    return [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+
+
+def test_a_year_of_one_series_tells_the_80_from_the_95_band_and_says_only_the_95_rests_on_extremes():
+    """12 weekly origins give 48 errors at the first step: enough for the 80% band, not the 95%."""
+    result = viewcast.forecast(to_long({"a": ets_series(365, seed=5)}), horizon=30, progress=False)
+    (few,) = [n for n in result.notes if n.startswith("Only 48 backtest errors")]
+    assert "the 95% band rests on the largest errors seen and may be too narrow; read it as" in few
+    assert (result.forecast["hi95"] > result.forecast["hi80"]).all()
+    assert (result.forecast["lo95"] < result.forecast["lo80"]).all()
+    assert _legend_labels(forecast_figure(result))[1:3] == ["95% interval", "80% interval"]
 
 
 def test_the_studys_lstm_learns_from_the_creators_long_enough_for_its_split():

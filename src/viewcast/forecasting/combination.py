@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from viewcast.forecasting.closed_days import open_days
-from viewcast.forecasting.evaluation.intervals import ConformalCalibration
+from viewcast.forecasting.evaluation.intervals import BANDS, ConformalCalibration, conformal_ranks
 from viewcast.forecasting.evaluation.origins import recent_scale
 from viewcast.forecasting.evaluation.weights import combine
 from viewcast.forecasting.holiday_effects import panel_holidays, supported_countries, window_factors
@@ -215,9 +215,14 @@ class Combination:
             )
         first_step = self.calibration.step_sample(0)
         if first_step < FEW_ERRORS:
+            eighty = self.calibration.conformal_probability(BANDS["80"][1])
+            if conformal_ranks(np.array([first_step]), eighty)[0] == first_step - 1:
+                bands = "the 80% and the 95% band both rest on the largest errors seen (so they coincide there) and"
+                bands += " may be too narrow; read them"
+            else:
+                bands = "the 95% band rests on the largest errors seen and may be too narrow; read it"
             notes.append(
-                f"Only {first_step} backtest errors calibrate the first days' bands: the 95% band rests on the largest "
-                "errors seen and may be too narrow; read it as a lower estimate of the risk."
+                f"Only {first_step} backtest errors calibrate the first days' bands: {bands} as a lower estimate of the risk."
             )
         return notes
 

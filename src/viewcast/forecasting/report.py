@@ -51,8 +51,12 @@ def forecast_figure(result: ForecastResult) -> Figure:
         x_hist = np.arange(len(hist))
         x_fc = len(hist) + np.arange(len(fc))
         ax.plot(x_hist, hist["views"], color=INK, lw=1.3, label="history")
-        ax.fill_between(x_fc, fc["lo95"], fc["hi95"], color=BAND, alpha=0.18, label="95% interval")
-        ax.fill_between(x_fc, fc["lo80"], fc["hi80"], color=BAND, alpha=0.3, label="80% interval")
+        if np.allclose(fc[["lo95", "hi95"]], fc[["lo80", "hi80"]]):
+            # too few backtest errors to tell the two apart (the run's notes say so): one band, named for both
+            ax.fill_between(x_fc, fc["lo80"], fc["hi80"], color=BAND, alpha=0.3, label="80% = 95% interval")
+        else:
+            ax.fill_between(x_fc, fc["lo95"], fc["hi95"], color=BAND, alpha=0.18, label="95% interval")
+            ax.fill_between(x_fc, fc["lo80"], fc["hi80"], color=BAND, alpha=0.3, label="80% interval")
         ax.plot(x_fc, fc["point"], color=BAND, lw=1.8, label=f"forecast ({result.chosen})")
         ax.axvline(len(hist) - 0.5, color="grey", ls=":", lw=1)
         label_ticks(ax, [str(v) for v in hist["date"]] + [str(v) for v in fc["date"]])
