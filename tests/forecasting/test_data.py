@@ -105,8 +105,12 @@ def test_gap_policies_fill_and_report(tmp_path):
     interpolated = load_views(path)
     assert interpolated.frame["views"].tolist() == [10, 20, 30, 40]
     assert interpolated.filled_days == 1 and "filled by 'interpolate'" in interpolated.notes[0]
-    assert load_views(path, gap_policy="zero").frame["views"].tolist() == [10, 20, 0, 40]
-    assert load_views(path, gap_policy="ffill").frame["views"].tolist() == [10, 20, 20, 40]
+    assert "no backtest score or band is calibrated on them" in interpolated.notes[0]
+    for policy, views in (("zero", [10, 20, 0, 40]), ("ffill", [10, 20, 20, 40])):
+        filled = load_views(path, gap_policy=policy).frame
+        assert filled["views"].tolist() == views
+        assert filled["filled"].tolist() == [False, False, True, False]  # every policy marks the day it made up
+    assert interpolated.frame["filled"].tolist() == [False, False, True, False]
     with pytest.raises(DataValidationError, match="no row for day.*3"):
         load_views(path, gap_policy="error")
 

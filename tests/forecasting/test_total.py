@@ -125,7 +125,7 @@ def test_leave_one_origin_out_scores_each_origin_on_weights_from_the_others():
 
 
 def _direct(actual_total: np.ndarray, loo: np.ndarray) -> DirectTotal:
-    return DirectTotal(("ets",), None, np.ones((1, 1)), actual_total[None], loo[None], loo)  # type: ignore[arg-type]
+    return DirectTotal(("ets",), None, np.ones((1, 1)), actual_total[None], actual_total[None], loo[None], loo)  # type: ignore[arg-type]
 
 
 def test_choose_total_takes_the_lower_honest_backtest_error_on_shared_origins():

@@ -17,11 +17,11 @@ import pandas as pd
 
 from viewcast.forecasting.evaluation.intervals import BANDS, ConformalCalibration
 from viewcast.forecasting.evaluation.metrics import relative_mae
-from viewcast.forecasting.evaluation.origins import OriginPlan, recent_scale, summed_windows
+from viewcast.forecasting.evaluation.origins import OriginPlan, left_out_days, recent_scale, summed_windows
 from viewcast.forecasting.evaluation.weights import backtest_mae
 from viewcast.forecasting.models import DESCRIPTIONS, NAIVE
 from viewcast.forecasting.panel import Panel
-from viewcast.forecasting.total import DirectTotal
+from viewcast.forecasting.total import DirectTotal, total_panel
 
 #: Series listed one by one in the report (the rest are in weights.csv).
 LISTED_SERIES = 30
@@ -122,11 +122,13 @@ def _finite(value: float) -> float | None:
 
 
 def scaled_series_errors(actual: np.ndarray, forecast: np.ndarray, panel: Panel, lengths: np.ndarray) -> np.ndarray:
-    """``(series, origins, window)`` errors divided by each origin's recent error scale (NaN: no origin)."""
+    """``(series, origins, window)`` errors divided by each origin's recent error scale (NaN: no
+    origin, or a day ``actual`` leaves out)."""
     scale = np.full(lengths.shape, np.nan)
+    hidden = panel.unobserved()
     for i, values in enumerate(panel.values):
         present = lengths[i] > 0
-        scale[i, present] = recent_scale(values, lengths[i, present])
+        scale[i, present] = recent_scale(values, lengths[i, present], None if hidden is None else hidden[i])
     return (actual - forecast) / scale[..., None]
 
 
@@ -148,12 +150,19 @@ def scaled_total_errors(
     opened: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The total's backtest errors ``(origins, window)`` divided by its recent error scale at each
-    origin (NaN on days public holidays moved from ``ordinary`` and on closed weekdays, not
-    ``opened``: they calibrate nothing), and those scales ``(origins,)``."""
-    total = panel.aligned_total()
+    origin (NaN on days public holidays moved from ``ordinary``, on closed weekdays, not
+    ``opened``, and on days mostly filled in by the loader: they calibrate nothing), and those
+    scales ``(origins,)``."""
+    total = total_panel(panel)
+    hidden = total.unobserved()
+    ends = [total.lengths[0] - offset for offset in plan.offsets]
+    scale = recent_scale(total.values[0], ends, None if hidden is None else hidden[0])
     actual, forecast, _ = total_windows
-    scale = recent_scale(total, [len(total) - offset for offset in plan.offsets])
-    return np.where((forecast != ordinary) | ~opened, np.nan, (actual - forecast) / scale[:, None]), scale
+    left_out = (forecast != ordinary) | ~opened
+    filled = left_out_days(hidden, plan.prefix_lengths(total.lengths), actual.shape[1])
+    if filled is not None:
+        left_out |= filled[0]
+    return np.where(left_out, np.nan, (actual - forecast) / scale[:, None]), scale
 
 
 def total_errors_by_origin(

@@ -167,14 +167,16 @@ class Combination:
 
         point, ordinary = young_points(panel, ahead(combined * factors)), young_points(panel, ahead(combined))
         moved = not np.array_equal(point, ordinary)
-        own_scale = np.array([recent_scale(v, [len(v)])[0] for v in panel.values])
+        hidden = panel.unobserved() or [None] * len(panel)
+        own_scale = np.array([recent_scale(v, [len(v)], h)[0] for v, h in zip(panel.values, hidden)])
         scale = young_scales(panel, own_scale)
-        total = panel.aligned_total()
+        total_series = total_panel(panel)
+        total, total_hidden = total_series.values[0], total_series.unobserved()
         total_opened = self.open_days([total], horizon)[0]
         if self.direct_total is None:
             total_point, total_ordinary = point.sum(axis=0) * total_opened, ordinary.sum(axis=0) * total_opened
         else:
-            direct = self.direct_total.project(total_panel(panel), horizon)
+            direct = self.direct_total.project(total_series, horizon)
             total_point = direct.point[0]
             total_ordinary = total_point if direct.ordinary is None else direct.ordinary[0]
         series_opened = ahead(opened)
@@ -183,7 +185,7 @@ class Combination:
             scale=scale,
             offsets=lags,
             total_point=total_point,
-            total_scale=float(recent_scale(total, [len(total)])[0]),
+            total_scale=float(recent_scale(total, [len(total)], None if total_hidden is None else total_hidden[0])[0]),
             calibration=self.calibration,
             total_calibration=self.total_calibration,
             ordinary=ordinary if moved else None,

@@ -8,7 +8,8 @@ with a :class:`DayAxis` that turns ``t`` back into the labels the user gave (day
 
 The format is decided by the columns present (two of ``unique_id, ds, y`` make a long table), so
 that a long table missing ``y`` is told about ``y``. Gaps (a creator with no row for a day inside
-its range) are filled by an explicit policy and reported; duplicates, negative, non-numeric or
+its range) are filled by an explicit policy, reported and marked (the backtest does not score
+them: :meth:`~viewcast.forecasting.panel.Panel.unobserved`); duplicates, negative, non-numeric or
 absurdly large views (beyond :data:`~viewcast.io.tables.MAX_COUNT`), days beyond any calendar,
 and empty files are errors naming file, row and column.
 """
@@ -79,7 +80,8 @@ class DayAxis:
 
 @dataclass
 class ViewsData:
-    """Validated daily views: ``frame`` has columns ``creator, category, t, views``."""
+    """Validated daily views: ``frame`` has columns ``creator, category, t, views, filled``
+    (``filled``: the loader filled the day in by the gap policy; nobody observed it)."""
 
     frame: pd.DataFrame
     axis: DayAxis
@@ -116,6 +118,7 @@ def load_views(
             "category": frame[category].astype(str).str.strip().to_numpy() if category else None,
             "t": t,
             "views": values.to_numpy(),
+            "filled": False,
         }
     )
     duplicated = clean.duplicated(["creator", "t"], keep=False)
@@ -253,7 +256,17 @@ def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
         else:
             series = series.interpolate(method="linear")
         category = group["category"].iloc[0]
-        pieces.append(pd.DataFrame({"creator": creator, "category": category, "t": full, "views": series.to_numpy()}))
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "creator": creator,
+                    "category": category,
+                    "t": full,
+                    "views": series.to_numpy(),
+                    "filled": np.isin(full, missing),
+                }
+            )
+        )
         filled += len(missing)
         described.append(f"{creator} ({len(missing)})")
     data.frame = pd.concat(pieces, ignore_index=True) if pieces else frame
@@ -270,4 +283,5 @@ def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
             f"{filled} missing creator-day value(s) filled by '{policy}': "
             + ", ".join(described[:10])
             + (" ..." if len(described) > 10 else "")
+            + "; the models fit them, but no backtest score or band is calibrated on them."
         )

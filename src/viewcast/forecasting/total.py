@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from viewcast.forecasting.evaluation.origins import OriginPlan, windows
+from viewcast.forecasting.evaluation.origins import OriginPlan, observed_windows, windows
 from viewcast.forecasting.evaluation.weights import TRIM, backtest_mae, combine, inverse_error_weights, leave_one_origin_out
 from viewcast.forecasting.models import NAIVE, STATISTICAL
 from viewcast.forecasting.models.statistical import StatisticalModels
@@ -44,7 +44,15 @@ def total_panel(panel: Panel) -> Panel:
     """The panel's aligned total as a panel of one series, ending on the panel's last day."""
     total = panel.aligned_total()
     start = int(panel.ends().max()) - len(total) + 1
-    return Panel(["total"], np.array([start]), [total], panel.first_weekday, origin=panel.origin)
+    filled = panel.aligned_filled()
+    return Panel(
+        ["total"],
+        np.array([start]),
+        [total],
+        panel.first_weekday,
+        origin=panel.origin,
+        filled=None if filled is None else [filled],
+    )
 
 
 @dataclass
@@ -55,6 +63,7 @@ class DirectTotal:
     statistical: StatisticalModels
     weights: np.ndarray  # (1, members)
     actual: np.ndarray  # (1, origins, window): the total after each origin
+    observed: np.ndarray  # the same, NaN on days mostly filled in by the loader (what is scored)
     combined: np.ndarray  # (1, origins, window): the weighted backtest forecasts
     loo: np.ndarray  # (origins, window): each backtest origin weighted on the others
 
@@ -77,10 +86,11 @@ def fit_direct_total(panel: Panel, plan: OriginPlan, members: tuple[str, ...]) -
     forecasts = np.stack([stat[0 if m == NAIVE else 1 + statistical.names.index(m)] for m in names])
     n_bt, window = len(plan.backtest), plan.window
     actual = windows(total.values, lengths, window)
+    observed = observed_windows(total.values, total.unobserved(), lengths, window)
     scored = forecasts[:, :, :, :window]
-    weights = inverse_error_weights(backtest_mae(actual[:, :n_bt], scored[:, :, :n_bt]))
-    loo = leave_one_origin_out(actual[:, :n_bt], scored[:, :, :n_bt], TRIM)[0]
-    return DirectTotal(names, statistical, weights, actual, combine(weights, scored, TRIM), loo)
+    weights = inverse_error_weights(backtest_mae(observed[:, :n_bt], scored[:, :, :n_bt]))
+    loo = leave_one_origin_out(observed[:, :n_bt], scored[:, :, :n_bt], TRIM)[0]
+    return DirectTotal(names, statistical, weights, actual, observed, combine(weights, scored, TRIM), loo)
 
 
 def choose_total(
@@ -92,20 +102,21 @@ def choose_total(
 ) -> tuple[str, dict[str, float | int | None]]:
     """``"direct"`` or ``"bottom-up"``, and the honest backtest MAEs it was chosen on.
 
-    ``series_actual`` is ``(series, origins, window)``, ``series_forecasts`` the members'
-    ``(members, series, origins, window)`` backtest forecasts and ``series_factors`` the public
-    holidays' multipliers of the series' combinations (``direct`` carries its own,
-    :meth:`DirectTotal.moved`), so both sides are scored as they would be served.
+    ``series_actual`` is ``(series, origins, window)`` (NaN on days not scored),
+    ``series_forecasts`` the members' ``(members, series, origins, window)`` backtest forecasts
+    and ``series_factors`` the public holidays' multipliers of the series' combinations
+    (``direct`` carries its own, :meth:`DirectTotal.moved`), so both sides are scored as they
+    would be served.
     """
     if direct is None:
         return BOTTOM_UP, {"shared_origins": 0, "mae_bottom_up": None, "mae_direct": None}
     k = backtest_origins
-    shared = np.isfinite(series_actual[:, :k, 0]).all(axis=0) & np.isfinite(direct.actual[0, :k, 0])
+    shared = np.isfinite(series_actual[:, :k]).any(axis=2).all(axis=0) & np.isfinite(direct.actual[0, :k, 0])
     if shared.sum() < MIN_SHARED_ORIGINS:
         return BOTTOM_UP, {"shared_origins": int(shared.sum()), "mae_bottom_up": None, "mae_direct": None}
     loo = leave_one_origin_out(series_actual[:, :k], series_forecasts[:, :, :k], TRIM)
     summed = (loo * series_factors[:, :k]).sum(axis=0)
-    actual = direct.actual[0, :k][shared]
+    actual = direct.observed[0, :k][shared]
     mae_bottom_up = float(np.nanmean(np.abs(actual - summed[shared])))
     mae_direct = float(np.nanmean(np.abs(actual - direct.loo[shared])))
     source = DIRECT if mae_direct < mae_bottom_up else BOTTOM_UP

@@ -14,8 +14,9 @@ One pass over a panel (:func:`fit_forecast`):
    series or by its own combination, whichever scored lower (:mod:`~viewcast.forecasting.total`);
 5. the scaled errors of the combined backtest forecasts, of the series and of the total,
    calibrate the bands (:mod:`~viewcast.forecasting.evaluation.intervals`), days that public
-   holidays moved left out (their bands hold the moved and the ordinary forecast), and closed
-   days too (their bands are 0).
+   holidays moved left out (their bands hold the moved and the ordinary forecast), closed
+   days too (their bands are 0), and days the loader filled in (nobody observed them; nor do
+   the weights of step 3 score them).
 
 The final forecasts computed in step 2 are the forecast of the run: nothing is fitted twice,
 and a saved model forecasting the same history takes the same path. The one exception is small:
@@ -43,7 +44,7 @@ from viewcast.forecasting.combination import Combination
 from viewcast.forecasting.config import ForecastConfig
 from viewcast.forecasting.evaluation.intervals import SERIES_TAILS, TOTAL_TAILS, ConformalCalibration
 from viewcast.forecasting.evaluation.metrics import seasonal_scale
-from viewcast.forecasting.evaluation.origins import windows
+from viewcast.forecasting.evaluation.origins import observed_windows, windows
 from viewcast.forecasting.evaluation.weights import TRIM, backtest_mae, combine, inverse_error_weights
 from viewcast.forecasting.holiday_effects import panel_holidays, window_factors
 from viewcast.forecasting.members import fit_members, plan_run
@@ -120,8 +121,9 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     started = time.perf_counter()
     n_bt, n_cal, w = len(plan.backtest), len(plan.calendar), plan.window
     actual = windows(panel.values, lengths, w)
+    observed = observed_windows(panel.values, panel.unobserved(), lengths, w)  # what errors are scored on
     scored = fitted.forecasts[:, :, :-1, :w]
-    mae = backtest_mae(actual[:, :n_bt], scored[:, :, :n_bt])
+    mae = backtest_mae(observed[:, :n_bt], scored[:, :, :n_bt])
     weights = inverse_error_weights(mae) if len(members) > 1 else np.ones((len(panel), 1))
     adjusted = config.model == "auto"
     country = config.holiday_country if adjusted else None
@@ -130,7 +132,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     ordinary = combine(weights, scored, TRIM) * opened
     factors = window_factors(panel.values, panel.starts, lengths, w, holidays)
     combined = ordinary * factors
-    errors = np.where((factors != 1.0) | ~opened, np.nan, scaled_series_errors(actual, combined, panel, lengths))
+    errors = np.where((factors != 1.0) | ~opened, np.nan, scaled_series_errors(observed, combined, panel, lengths))
     series_of = [np.flatnonzero(lengths[:, k] > 0) for k in range(n_bt + n_cal)]  # the series each origin has
     by_origin = [errors[series_of[k], k] for k in range(n_bt)]
     calendar = np.concatenate([errors[series_of[k], k] for k in range(n_bt, n_bt + n_cal)] or [np.empty((0, w))])
@@ -143,7 +145,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     if direct is not None:
         plain_direct = direct.moved(total_open[None])
         moved_direct = plain_direct.moved(window_factors(total.values, total.starts, total_lengths, w, holidays))
-    source, choice = choose_total(moved_direct, actual, scored, factors * opened, n_bt)
+    source, choice = choose_total(moved_direct, observed, scored, factors * opened, n_bt)
     serving, plain = (moved_direct, plain_direct) if source == DIRECT else (None, None)
     total_actual, total_forecast, total_present = total_forecast_windows(actual, combined, serving)
     total_windows = (total_actual, total_forecast * total_open, total_present)
@@ -174,12 +176,12 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
         plan=plan,
         members=members,
         ids=list(panel.ids),
-        actual=actual,
+        actual=observed,
         forecasts=scored,
         benchmark=fitted.benchmark[:, :-1, :w],
         combined=combined,
         mae=mae,
-        benchmark_mae=backtest_mae(actual[:, :n_bt], fitted.benchmark[None, :, :n_bt, :w])[:, 0],
+        benchmark_mae=backtest_mae(observed[:, :n_bt], fitted.benchmark[None, :, :n_bt, :w])[:, 0],
         weights=weights,
         scale=np.array([seasonal_scale(v) for v in panel.values]),
         volume=np.array([float(np.mean(v[-28:])) for v in panel.values]),

@@ -87,6 +87,13 @@ def conformal_order_statistic(sorted_errors: np.ndarray, p: float) -> float:
     return float(sorted_errors[conformal_ranks(np.array([len(sorted_errors)]), p)[0]])
 
 
+def covers_every_step(errors: np.ndarray, neighbourhood: int = NEIGHBOURHOOD) -> bool:
+    """Whether every step of ``(rows, window)`` errors has a scored (finite) error around it:
+    what a calibration needs to give a finite quantile at every step."""
+    scored = np.isfinite(errors).any(axis=0)
+    return all(scored[max(0, h - neighbourhood) : h + neighbourhood + 1].any() for h in range(errors.shape[1]))
+
+
 @dataclass
 class ConformalCalibration:
     """Scaled signed backtest errors of a forecast and the bands they give.
@@ -319,11 +326,7 @@ class ConformalCalibration:
         # NaN marks an error left out (a day public holidays moved); infinities are never valid
         for name, array in ((f"{prefix}errors", errors), (f"{prefix}calendar", calendar)):
             require(not np.isinf(array).any(), f"model state does not fit: array {name!r} holds infinite values")
-        scored = np.isfinite(errors).any(axis=0)
-        require(
-            all(scored[max(0, h - neighbourhood) : h + neighbourhood + 1].any() for h in range(window)),
-            "interval calibration leaves a step with no backtest error around it",
-        )
+        require(covers_every_step(errors, neighbourhood), "interval calibration leaves a step with no backtest error around it")
         series = calendar_series = None
         if f"{prefix}series" in tensors or f"{prefix}calendar_series" in tensors:  # older models have no series indices
             series = require_shape(tensors, f"{prefix}series", (len(errors),))

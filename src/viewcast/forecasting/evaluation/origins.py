@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from viewcast.errors import DataValidationError
+from viewcast.forecasting.evaluation.intervals import covers_every_step
 
 #: Fewest days of history a backtest origin forecasts from (two weeks: what a weekly model needs).
 MIN_TRAIN = 14
@@ -36,6 +37,10 @@ CALENDAR_OFFSETS = (371, 364, 357)
 CALENDAR_MIN_DAYS = 455
 #: Days over which the error scale is measured before an origin ("the recent error level").
 SCALE_DAYS = 56
+#: An origin with a day filled in by the loader among this many days before it is not scored
+#: (where the series' own last days are all observed): the members' recent states (the last
+#: week, the level) rest on it.
+RUN_IN_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,46 @@ def windows(values: list[np.ndarray], lengths: np.ndarray, window: int) -> np.nd
     return per_origin(lengths, window, np.nan, lambda i, length: values[i][length : length + window])
 
 
+def observed_windows(
+    values: list[np.ndarray], unobserved: list[np.ndarray] | None, lengths: np.ndarray, window: int
+) -> np.ndarray:
+    """:func:`windows` with NaN also on the days :func:`left_out_days` names (filled in by the
+    loader, :meth:`~viewcast.forecasting.panel.Panel.unobserved`): what errors are scored on."""
+    actual = windows(values, lengths, window)
+    hidden = left_out_days(unobserved, lengths, window)
+    return actual if hidden is None else np.where(hidden, np.nan, actual)
+
+
+def left_out_days(unobserved: list[np.ndarray] | None, lengths: np.ndarray, window: int) -> np.ndarray | None:
+    """``(series, offsets, window)`` True on the backtest days no error is scored on
+    (:func:`unobserved_windows`), or None: there are none, or leaving them out would leave a
+    step of the window with no scored day around it (series filled in almost everywhere are
+    scored as they are: bands need errors at every step)."""
+    if unobserved is None:
+        return None
+    hidden = unobserved_windows(unobserved, lengths, window)
+    return hidden if covers_every_step(np.where(hidden, np.nan, 0.0)[lengths > 0]) else None
+
+
+def unobserved_windows(unobserved: list[np.ndarray], lengths: np.ndarray, window: int) -> np.ndarray:
+    """``(series, offsets, window)`` True on the days after each origin that ``unobserved`` names.
+
+    Where a series' last :data:`RUN_IN_DAYS` are all observed, so is the run-in of the forecast
+    made now, and an origin with a filled day among the days before it is left out whole: its
+    forecast starts from made-up days (a seasonal naive repeats a flat interpolated week), so its
+    errors are the fill's. A series whose recent days were filled too (gaps are its routine: no
+    rows on Sundays) keeps such origins, since they are like its forecast now.
+    """
+    clean_now = [not hidden[-RUN_IN_DAYS:].any() for hidden in unobserved]
+
+    def hidden(i: int, length: int) -> np.ndarray:
+        if clean_now[i] and unobserved[i][max(0, length - RUN_IN_DAYS) : length].any():
+            return np.ones(window, dtype=bool)
+        return unobserved[i][length : length + window]
+
+    return per_origin(lengths, window, False, hidden).astype(bool)
+
+
 def summed_windows(actual: np.ndarray, forecast: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The total's ``(actual, forecast, present)`` at every origin from ``(series, origins, window)``
     windows: sums over the series that have a forecast there (a series too young for an origin
@@ -115,23 +160,30 @@ def summed_windows(actual: np.ndarray, forecast: np.ndarray) -> tuple[np.ndarray
     return np.where(mask, actual, 0.0).sum(axis=0), np.where(mask, forecast, 0.0).sum(axis=0), present.any(axis=0)
 
 
-def recent_scale(values: np.ndarray, ends: np.ndarray | list[int]) -> np.ndarray:
+def recent_scale(values: np.ndarray, ends: np.ndarray | list[int], unobserved: np.ndarray | None = None) -> np.ndarray:
     """The error scale of a series at each ``end``: mean |y[t] - y[t-7]| over the 56 days before it.
 
     It is the seasonal naive's recent error, so bands follow the series' current noise level
-    (a creator who grew tenfold is not judged by last year's small errors). It falls back to
-    the mean level (at least one view) when those days are constant.
+    (a creator who grew tenfold is not judged by last year's small errors). Differences that
+    touch an ``unobserved`` day (filled in by the loader) are left out: an interpolated stretch
+    has no weekly profile, and would make the scale look calm. It falls back to the mean level
+    (at least one view) when those days are constant.
     """
     values = np.asarray(values, dtype=float)
     ends = np.asarray(ends, dtype=np.int64)
     diffs = np.abs(values[7:] - values[:-7]) if len(values) > 7 else np.empty(0)
-    cumulative = np.concatenate([[0.0], np.cumsum(diffs)])
+    counted = np.ones(len(diffs), dtype=bool)
+    if unobserved is not None and len(diffs):
+        counted = ~(unobserved[7:] | unobserved[:-7])
+    cumulative = np.concatenate([[0.0], np.cumsum(np.where(counted, diffs, 0.0))])
+    count = np.concatenate([[0], np.cumsum(counted)])
     level = np.concatenate([[0.0], np.cumsum(np.abs(values))])
     out = np.ones(len(ends))
     for k, end in enumerate(ends):
         first = max(7, end - SCALE_DAYS)
-        if end > first:
-            scale = (cumulative[end - 7] - cumulative[first - 7]) / (end - first)
+        days = count[end - 7] - count[first - 7] if end > first else 0
+        if days > 0:
+            scale = (cumulative[end - 7] - cumulative[first - 7]) / days
             if scale > 0:
                 out[k] = scale
                 continue
