@@ -106,13 +106,34 @@ def test_gap_policies_fill_and_report(tmp_path):
     assert interpolated.frame["views"].tolist() == [10, 20, 30, 40]
     assert interpolated.filled_days == 1 and "filled by 'interpolate'" in interpolated.notes[0]
     assert "no backtest score or band is calibrated on them" in interpolated.notes[0]
-    for policy, views in (("zero", [10, 20, 0, 40]), ("ffill", [10, 20, 20, 40])):
-        filled = load_views(path, gap_policy=policy).frame
-        assert filled["views"].tolist() == views
-        assert filled["filled"].tolist() == [False, False, True, False]  # every policy marks the day it made up
-    assert interpolated.frame["filled"].tolist() == [False, False, True, False]
+    ffilled = load_views(path, gap_policy="ffill").frame
+    assert ffilled["views"].tolist() == [10, 20, 20, 40]
+    # estimated days are marked (never scored); 'zero' declares a missing row a day without views
+    assert ffilled["filled"].tolist() == interpolated.frame["filled"].tolist() == [False, False, True, False]
+    zero = load_views(path, gap_policy="zero")
+    assert zero.frame["views"].tolist() == [10, 20, 0, 40] and not zero.frame["filled"].any()
+    assert "1 missing creator-day value(s) read as days without views ('zero')" in zero.notes[0]
     with pytest.raises(DataValidationError, match="no row for day.*3"):
         load_views(path, gap_policy="error")
+
+
+def test_routine_weekday_gaps_are_zeros_and_other_gaps_are_interpolated_between_real_days(tmp_path):
+    days = np.arange(1, 71)  # day numbers are the axis: weekday k is day mod 7
+    views = 100.0 + days
+    kept = (days % 7 != 0) & (days != 30)  # no row on days 7, 14, ... (every week), nor on day 30
+    frame = pd.DataFrame({"unique_id": "shop", "ds": days[kept], "y": views[kept]})
+    for policy in ("interpolate", "ffill"):
+        data = load_views(frame, gap_policy=policy)
+        loaded = data.frame.set_index("t")
+        sevenths = loaded.index % 7 == 0
+        assert sevenths.sum() == 9 and (loaded.loc[sevenths, "views"] == 0).all() and not loaded.loc[sevenths, "filled"].any()
+        assert loaded.at[30, "filled"] and loaded["filled"].sum() == 1
+        assert loaded.at[30, "views"] == (130.0 if policy == "interpolate" else 129.0)  # from days 29 and 31, not a zero
+        assert "have no rows on some weekdays in each of their last 8 weeks" in data.notes[0]
+        assert "shop (days 0 mod 7)" in data.notes[0]
+    # fewer than eight weeks of the pattern: an ordinary gap, interpolated
+    short = load_views(frame[frame["ds"] <= 50]).frame.set_index("t")
+    assert short.at[7, "views"] == 107.0 and short.at[7, "filled"]
 
 
 def test_synth_writes_study_format_reproducibly(tmp_path):

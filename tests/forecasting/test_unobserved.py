@@ -92,22 +92,44 @@ def test_an_interpolated_outage_neither_widens_the_bands_nor_is_scored():
     assert np.isfinite(detail.actual[c5]).all()  # a creator with no gap is scored on every day
 
 
-def test_routine_gaps_keep_their_origins_and_a_fill_everywhere_is_scored_as_it_is():
+def test_frequent_gaps_keep_their_origins_and_a_fill_everywhere_is_scored_as_it_is():
     rng = np.random.default_rng(4)
     dates = pd.date_range("2024-01-01", periods=DAYS)
     views = rng.poisson(800 * (1 + 0.3 * np.sin(2 * np.pi * np.arange(DAYS) / 7)))
-    weekdays = pd.DataFrame({"unique_id": "calls", "ds": dates, "y": views})
-    weekdays = weekdays[dates.dayofweek < 5]  # no rows at weekends: the gaps are the series' routine
-    result = viewcast.forecast(weekdays, horizon=30, progress=False)
-    actual = result.backtest_detail.actual[0, : len(result.backtest_detail.plan.backtest)]
-    # every origin is kept (its forecast starts from filled weekends, as today's does); weekend days are not scored
+    frame = pd.DataFrame({"unique_id": "a", "ds": dates, "y": views})
+    lost = np.sort(rng.choice(np.arange(1, DAYS - 1), size=DAYS // 5, replace=False))  # a fifth of the days, at random
+    result = viewcast.forecast(frame.drop(frame.index[lost]), horizon=30, progress=False)
+    detail = result.backtest_detail
+    actual = detail.actual[0, : len(detail.plan.backtest)]
+    # its last two weeks hold filled days too, so origins whose run-in does are like today's: all kept,
+    # and only the filled days themselves go unscored
     assert np.isfinite(actual).any(axis=1).all()
-    assert np.isnan(actual).mean() == pytest.approx(2 / 7, abs=0.02)
+    origin_days = DAYS - np.array(detail.plan.backtest)[:, None] + np.arange(detail.plan.window)
+    np.testing.assert_array_equal(np.isnan(actual), np.isin(origin_days, lost))
     assert np.isfinite(result.forecast[["lo95", "hi95"]].to_numpy()).all()
     # filled from 160 days back to 15 days back: leaving out every origin would leave no error,
     # so the backtest scores the filled days as they are rather than fail
-    stretch = pd.DataFrame({"unique_id": "a", "ds": dates, "y": views})
-    stretch = stretch.drop(stretch.index[DAYS - 160 : DAYS - 15])
+    stretch = frame.drop(frame.index[DAYS - 160 : DAYS - 15])
     result = viewcast.forecast(stretch, horizon=30, progress=False)
     assert np.isfinite(result.backtest_detail.actual).all()
     assert np.isfinite(result.forecast[["lo95", "hi95"]].to_numpy()).all()
+
+
+def test_a_weekday_with_no_rows_for_eight_weeks_is_a_day_without_views_and_closed_ahead():
+    rng = np.random.default_rng(5)
+    dates = pd.date_range("2024-01-01", periods=DAYS)  # a Monday
+    calls = pd.DataFrame({"unique_id": "calls", "ds": dates, "y": rng.poisson(800, DAYS)})
+    calls = calls[(dates.dayofweek < 5) & (dates != pd.Timestamp("2024-07-04"))]  # weekends, and one holiday
+    result = viewcast.forecast(calls, horizon=28, progress=False)
+    assert any(
+        "have no rows on some weekdays in each of their last 8 weeks: those days are read as days without views (0), "
+        "not filled by 'interpolate': calls (Saturdays, Sundays)." in n
+        for n in result.notes
+    )
+    assert any(n.startswith("1 missing creator-day value(s) filled by 'interpolate'") for n in result.notes)
+    weekend = pd.to_datetime(result.forecast["date"]).dt.dayofweek >= 5
+    assert (result.forecast.loc[weekend, ["point", "lo95", "hi95"]] == 0).all().all()
+    assert (result.forecast.loc[~weekend, "point"] > 600).all()
+    history = load_views(calls).frame
+    assert (history.loc[history["t"] % 7 >= 5, "views"] == 0).all()  # day 0 is a Monday
+    assert history["filled"].sum() == 1  # the holiday alone is estimated, and never scored

@@ -23,14 +23,15 @@ from __future__ import annotations
 import numpy as np
 
 from viewcast.forecasting.config import SEASON
+from viewcast.forecasting.data import ROUTINE_WEEKS, WEEKDAYS
 from viewcast.forecasting.evaluation.origins import per_origin
 from viewcast.forecasting.panel import Panel
 
-#: Weeks a weekday must have been zero, every one of them, to be forecast as closed.
-CLOSED_WEEKS = 8
+#: Weeks a weekday must have been zero, every one of them, to be forecast as closed (as many as
+#: a weekday must have had no rows for the loader to read its gaps as zeros).
+CLOSED_WEEKS = ROUTINE_WEEKS
 #: Series the note names one by one.
 LISTED = 10
-WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
 def open_days(history: np.ndarray, steps: int) -> np.ndarray:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from viewcast.errors import DataValidationError
-from viewcast.forecasting.config import GapPolicy
+from viewcast.forecasting.config import SEASON, GapPolicy
 from viewcast.io.tables import MAX_COUNT, column_key, find_columns, normalise_header, numeric_column, read_table, rows_text
 
 STUDY_COLUMNS = ("Day", "TikTokerID", "Category", "Views")
@@ -35,6 +35,9 @@ LONG_COLUMNS = ("unique_id", "ds", "y")
 MAX_DAY_NUMBER = 10_000_000
 #: Longest series, first to last day: a century of daily values.
 MAX_SPAN_DAYS = 36_600
+#: Weeks in a row a weekday must have no row for its gaps to be read as days without views.
+ROUTINE_WEEKS = 8
+WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 #: Most days a series may end before the latest one: it is forecast over that gap too, so a stale
 #: series (or day numbers in other units) would make the forecast run for millions of days.
 MAX_END_LAG_DAYS = 366
@@ -232,15 +235,24 @@ def _check_spans(clean: pd.DataFrame, axis: DayAxis, label: str) -> None:
 
 
 def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
-    """Give every creator one row per day between its first and last day, by ``policy``."""
+    """Give every creator one row per day between its first and last day, by ``policy``.
+
+    ``zero`` says a missing row is a day without views: those days count as observed. ``interpolate``
+    and ``ffill`` estimate the day, which is marked ``filled`` (never scored), except on a weekday
+    the creator has no row for in each of its last :data:`ROUTINE_WEEKS` weeks: a call centre's
+    weekends, a shop's closing day. Such a routine gap is a day without views, not an outage;
+    interpolated, the bank's call panel was forecast 31,000-33,000 calls on the Saturdays and
+    Sundays it was closed.
+    """
     frame = data.frame.sort_values(["creator", "t"], kind="stable")
-    pieces, filled, described = [], 0, []
+    pieces, filled, described, routine_notes = [], 0, [], []
     for creator, group in frame.groupby("creator", sort=False):
         full = np.arange(group["t"].min(), group["t"].max() + 1)
         if len(full) == len(group):
             pieces.append(group)
             continue
-        missing = np.setdiff1d(full, group["t"].to_numpy())
+        present = group["t"].to_numpy()
+        missing = np.setdiff1d(full, present)
         if policy == "error":
             raise DataValidationError(
                 f"{data.source}: creator {creator!r} has no row for day(s) "
@@ -248,27 +260,31 @@ def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
                 "(choose interpolate, zero or ffill to fill them)",
                 param="fill_gaps",
             )
-        series = group.set_index("t")["views"].reindex(full)
+        routine = _routine_gaps(full, present) if policy != "zero" else np.zeros(len(full), dtype=bool)
+        series = group.set_index("t")["views"].reindex(full[~routine])
         if policy == "zero":
             series = series.fillna(0.0)
         elif policy == "ffill":
             series = series.ffill()
         else:
             series = series.interpolate(method="linear")
-        category = group["category"].iloc[0]
+        estimated = np.isin(full, missing) & ~routine & (policy != "zero")
         pieces.append(
             pd.DataFrame(
                 {
                     "creator": creator,
-                    "category": category,
+                    "category": group["category"].iloc[0],
                     "t": full,
-                    "views": series.to_numpy(),
-                    "filled": np.isin(full, missing),
+                    "views": series.reindex(full, fill_value=0.0).to_numpy(),
+                    "filled": estimated,
                 }
             )
         )
-        filled += len(missing)
-        described.append(f"{creator} ({len(missing)})")
+        if routine.any():
+            routine_notes.append(f"{creator} ({_weekday_names(np.unique(full[routine] % SEASON), data.axis)})")
+        if np.isin(missing, full[~routine]).any():
+            filled += int(np.isin(missing, full[~routine]).sum())
+            described.append(f"{creator} ({int(np.isin(missing, full[~routine]).sum())})")
     data.frame = pd.concat(pieces, ignore_index=True) if pieces else frame
     data.filled_days = filled
     ranges = data.frame.groupby("creator")["t"].agg(["min", "max"])
@@ -278,10 +294,39 @@ def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
             f"{len(ragged)} creator(s) do not cover the whole period ({', '.join(map(str, ragged.index[:10]))}"
             f"{' ...' if len(ragged) > 10 else ''}); totals count them as 0 outside their own days."
         )
-    if filled:
+    if routine_notes:
         data.notes.append(
-            f"{filled} missing creator-day value(s) filled by '{policy}': "
-            + ", ".join(described[:10])
-            + (" ..." if len(described) > 10 else "")
-            + "; the models fit them, but no backtest score or band is calibrated on them."
+            f"{len(routine_notes)} creator(s) have no rows on some weekdays in each of their last {ROUTINE_WEEKS} weeks: "
+            f"those days are read as days without views (0), not filled by '{policy}': "
+            + "; ".join(routine_notes[:10])
+            + (" ..." if len(routine_notes) > 10 else "")
+            + "."
         )
+    if filled:
+        how = (
+            "read as days without views ('zero')"
+            if policy == "zero"
+            else f"filled by '{policy}'; the models fit them, but no backtest score or band is calibrated on them"
+        )
+        data.notes.append(
+            f"{filled} missing creator-day value(s) {how}: " + ", ".join(described[:10]) + (" ..." if len(described) > 10 else "")
+        )
+
+
+def _routine_gaps(full: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Over ``full``, the missing days on a weekday (``t`` mod 7) with no row in each of the last
+    :data:`ROUTINE_WEEKS` weeks of the range (whose other weekdays have rows)."""
+    routine = np.zeros(len(full), dtype=bool)
+    recent = full[-SEASON * ROUTINE_WEEKS :]
+    if len(recent) < SEASON * ROUTINE_WEEKS:
+        return routine
+    seen = np.isin(recent, present)
+    absent = [w for w in range(SEASON) if not seen[recent % SEASON == w].any()]
+    return ~np.isin(full, present) & np.isin(full % SEASON, absent)
+
+
+def _weekday_names(residues: np.ndarray, axis: DayAxis) -> str:
+    """Weekdays of days ``t`` with these residues mod 7, by name for dates ("days k mod 7" otherwise)."""
+    if axis.kind != "date":
+        return ", ".join(f"days {int(r)} mod 7" for r in sorted(residues))
+    return ", ".join(WEEKDAYS[d] for d in sorted((int(r) + axis.first_weekday()) % SEASON for r in residues))
