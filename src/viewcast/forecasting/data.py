@@ -8,8 +8,9 @@ with a :class:`DayAxis` that turns ``t`` back into the labels the user gave (day
 
 The format is decided by the columns present (two of ``unique_id, ds, y`` make a long table), so
 that a long table missing ``y`` is told about ``y``. Gaps (a creator with no row for a day inside
-its range) are filled by an explicit policy, reported and marked (the backtest does not score
-them: :meth:`~viewcast.forecasting.panel.Panel.unobserved`); duplicates, negative, non-numeric or
+its range) are filled by an explicit policy and reported, the estimated ones marked (the backtest
+does not score them: :meth:`~viewcast.forecasting.panel.Panel.unobserved`), and a weekday missing
+every week is read as days without views; duplicates, negative, non-numeric or
 absurdly large views (beyond :data:`~viewcast.io.tables.MAX_COUNT`), days beyond any calendar,
 and empty files are errors naming file, row and column.
 """
@@ -282,9 +283,10 @@ def _fill_gaps(data: ViewsData, policy: GapPolicy) -> None:
         )
         if routine.any():
             routine_notes.append(f"{creator} ({_weekday_names(np.unique(full[routine] % SEASON), data.axis)})")
-        if np.isin(missing, full[~routine]).any():
-            filled += int(np.isin(missing, full[~routine]).sum())
-            described.append(f"{creator} ({int(np.isin(missing, full[~routine]).sum())})")
+        count = int(np.isin(missing, full[~routine]).sum())
+        if count:
+            filled += count
+            described.append(f"{creator} ({count})")
     data.frame = pd.concat(pieces, ignore_index=True) if pieces else frame
     data.filled_days = filled
     ranges = data.frame.groupby("creator")["t"].agg(["min", "max"])

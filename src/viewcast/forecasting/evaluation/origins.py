@@ -138,8 +138,8 @@ def unobserved_windows(unobserved: list[np.ndarray], lengths: np.ndarray, window
     Where a series' last :data:`RUN_IN_DAYS` are all observed, so is the run-in of the forecast
     made now, and an origin with a filled day among the days before it is left out whole: its
     forecast starts from made-up days (a seasonal naive repeats a flat interpolated week), so its
-    errors are the fill's. A series whose recent days were filled too (gaps are its routine: no
-    rows on Sundays) keeps such origins, since they are like its forecast now.
+    errors are the fill's. A series whose recent days were filled too (a source that drops a day
+    here and there, every week) keeps such origins, since they are like its forecast now.
     """
     clean_now = [not hidden[-RUN_IN_DAYS:].any() for hidden in unobserved]
 
