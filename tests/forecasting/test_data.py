@@ -117,6 +117,25 @@ def test_gap_policies_fill_and_report(tmp_path):
         load_views(path, gap_policy="error")
 
 
+def test_interpolation_keeps_the_weekly_profile_across_an_outage():
+    days = np.arange(0, 42)
+    profile = np.array([100.0, 120.0, 140.0, 160.0, 180.0, 60.0, 40.0])
+    views = profile[days % 7] * (1 + days / 100)  # weekly swing on a slow trend
+    kept = (days < 15) | (days > 24)  # ten days lost, days 15-24
+    frame = pd.DataFrame({"unique_id": "a", "ds": days[kept], "y": views[kept]})
+    loaded = load_views(frame).frame.set_index("t")
+    lost = np.arange(15, 25)
+    # each lost day lies on the line between the same weekday a week or two before and after
+    before, after = lost - 7 * np.ceil((lost - 14) / 7).astype(int), lost + 7 * np.ceil((25 - lost) / 7).astype(int)
+    expected = views[before] + (views[after] - views[before]) * (lost - before) / (after - before)
+    np.testing.assert_allclose(loaded.loc[lost, "views"], expected)
+    assert loaded.loc[lost, "views"].max() > 1.5 * loaded.loc[lost, "views"].min()  # not a straight line across
+    assert loaded.loc[lost, "filled"].all() and loaded["filled"].sum() == len(lost)
+    # a gap in the last days, whose weekday has no later day, is filled from its neighbours
+    tail = load_views(frame[frame["ds"] != 40]).frame.set_index("t")
+    assert tail.at[40, "views"] == pytest.approx((views[39] + views[41]) / 2)
+
+
 def test_routine_weekday_gaps_are_zeros_and_other_gaps_are_interpolated_between_real_days(tmp_path):
     days = np.arange(1, 71)  # day numbers are the axis: weekday k is day mod 7
     views = 100.0 + days

@@ -105,7 +105,8 @@ class Panel:
         The models still fit the filled values (a gap needs some value), but scoring a forecast
         against them calibrates the bands on the fill's errors: on 8 real panels with an outage
         of 5-14 days for half the series, the series' sum(hi95) was 1.11 times (up to 1.26) that of
-        the same panels without it, and 1.005 with the filled days left out (docs/forecast.md).
+        the same panels without it, and 1.005 with the filled days left out (1.002 filled by
+        weekday too; docs/forecast.md).
         """
         if self.filled is None:
             return None
