@@ -83,6 +83,8 @@ MIN_TRAIN_DAYS = 56
 #: Where day numbers (a file without dates) start: a Monday, as viewcast counts them.
 DAY_NUMBER_ORIGIN = pd.Timestamp("2001-01-01")
 TOTAL = "__total__"
+#: Column of a ``--file`` panel: False where the file had no row and the loader filled the value in.
+OBSERVED = "observed"
 PEERS = ("SeasonalNaive", "AutoETS", "AutoTheta", "AutoARIMA")
 CHICAGO_760 = ("2005-06-20", "2008-01-06", "2010-07-25", "2012-11-30", "2014-01-03", "2016-08-28")
 CHICAGO_365 = ("2009-12-30", "2013-05-31", "2015-09-10")
@@ -212,6 +214,7 @@ def file_panels(paths: list[Path], cutoffs: list[str], days: int | None) -> dict
                 "unique_id": data.frame["creator"].to_numpy(),
                 "ds": pd.DatetimeIndex(dates),
                 "y": data.frame["views"].to_numpy(float),
+                OBSERVED: ~data.frame["filled"].to_numpy(bool),
             }
         )
         for end in stamps or [frame["ds"].max()]:
@@ -262,10 +265,21 @@ def matrix(frame: pd.DataFrame, ids: list[str], column: str) -> np.ndarray:
     return np.stack([np.concatenate([np.full(days - len(groups[uid]), np.nan), groups[uid]]) for uid in ids])
 
 
+def observed_actuals(test: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out ``(series, days)`` views and their total, NaN where a value was filled in, not
+    observed (a file's gaps): no method is scored against an interpolation. The total is scored
+    on the days every series was observed."""
+    actual = matrix(test, ids, "y")
+    observed = matrix(test.assign(**{OBSERVED: test[OBSERVED].astype(float)}), ids, OBSERVED) == 1.0
+    total = np.where(observed.all(axis=0), actual.sum(axis=0), np.nan)[None]
+    return np.where(observed, actual, np.nan), total
+
+
 def relative_mae(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray) -> np.ndarray:
+    """Each row's MAE over its scored (finite) days, over the weekly seasonal naive's on the same days."""
     naive = np.stack([np.resize(h[-7:], actual.shape[1]) for h in history])
-    denominator = np.abs(actual - naive).mean(axis=1)
-    return np.abs(actual - forecast).mean(axis=1) / np.where(denominator > 0, denominator, np.nan)
+    denominator = np.nanmean(np.abs(actual - naive), axis=1)
+    return np.nanmean(np.abs(actual - forecast), axis=1) / np.where(denominator > 0, denominator, np.nan)
 
 
 def geometric_mean(values: np.ndarray) -> float:
@@ -274,12 +288,14 @@ def geometric_mean(values: np.ndarray) -> float:
 
 
 def score(history: np.ndarray, actual: np.ndarray, point: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> dict[str, float]:
-    """The issue's measures for ``(series, days)`` arrays (one row for a total)."""
+    """The issue's measures for ``(series, days)`` arrays (one row for a total), on the days
+    ``actual`` scores (finite)."""
+    scored = np.isfinite(actual)
     return {
         "rel_mase": geometric_mean(relative_mae(actual, point, history)),
-        "above": float(np.mean(actual > hi + 1e-9)),
-        "below": float(np.mean(actual < lo - 1e-9)),
-        "provisioning": float(hi.sum() / actual.sum()),
+        "above": float(np.mean((actual > hi + 1e-9)[scored])),
+        "below": float(np.mean((actual < lo - 1e-9)[scored])),
+        "provisioning": float(hi[scored].sum() / actual[scored].sum()),
     }
 
 
@@ -303,8 +319,12 @@ def run_peers(train: pd.DataFrame) -> tuple[pd.DataFrame, float]:
 def run_viewcast(train: pd.DataFrame) -> tuple[pd.DataFrame, float, dict]:
     """viewcast's forecast of the series and its total (under TOTAL), seconds, and what it said."""
     started = time.perf_counter()
+    rows = train[train[OBSERVED]] if OBSERVED in train else train  # the file's own rows: viewcast fills its gaps
     result = viewcast.forecast(
-        train.assign(ds=train["ds"].dt.strftime("%Y-%m-%d")), horizon=HOLDOUT, by="creator", progress=False
+        rows[["unique_id", "ds", "y"]].assign(ds=rows["ds"].dt.strftime("%Y-%m-%d")),
+        horizon=HOLDOUT,
+        by="creator",
+        progress=False,
     )
     seconds = time.perf_counter() - started
     series = result.forecast.rename(columns={"series": "unique_id", "date": "ds"})
@@ -319,10 +339,11 @@ def run_viewcast(train: pd.DataFrame) -> tuple[pd.DataFrame, float, dict]:
 
 
 def evaluate(name: str, frame: pd.DataFrame) -> dict:
-    train, test = split(frame)
+    train, test = split(frame if OBSERVED in frame else frame.assign(**{OBSERVED: True}))
     ids = sorted(train["unique_id"].unique())
-    history, actual = matrix(train, ids, "y"), matrix(test, ids, "y")
-    total_history, total_actual = history.sum(axis=0)[None], actual.sum(axis=0)[None]
+    history = matrix(train, ids, "y")
+    actual, total_actual = observed_actuals(test, ids)
+    total_history = history.sum(axis=0)[None]
     row = {
         "panel": name,
         "series": len(ids),

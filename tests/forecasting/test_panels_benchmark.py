@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -78,3 +80,25 @@ def test_a_file_viewcast_refuses_is_refused_the_same_way(tmp_path):
     done = _run("--file", bad, "--out", tmp_path / "r.json")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "row 3" in done.stderr and "'n/a' is not a number" in done.stderr
+
+
+def test_held_out_days_a_file_did_not_have_are_not_scored(tmp_path):
+    """The loader fills a file's gaps; no method is scored against those values."""
+    spec = importlib.util.spec_from_file_location("forecast_panels", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    dates = pd.date_range("2023-01-01", periods=120, freq="D")
+    rows = pd.concat([pd.DataFrame({"unique_id": uid, "ds": dates, "y": 100.0 + k}) for k, uid in enumerate("ab")])
+    rows = rows[~((rows["unique_id"] == "b") & rows["ds"].isin(dates[[100, 101]]))]  # b lost two held-out days
+    path = tmp_path / "gaps.csv"
+    rows.assign(ds=rows["ds"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
+    (frame,) = bench.file_panels([path], [], None).values()
+    assert len(frame) == 240 and (~frame[bench.OBSERVED]).sum() == 2  # filled, and marked
+    _, test = bench.split(frame)
+    actual, total = bench.observed_actuals(test, ["a", "b"])
+    assert np.isnan(actual).sum() == 2 and np.isnan(actual[1, 10:12]).all() and np.isfinite(actual[0]).all()
+    assert np.isnan(total[0, 10:12]).all() and np.isfinite(np.delete(total[0], [10, 11])).all()
+    scored = bench.score(actual[:, :7], actual, actual, actual - 1, actual + 1)
+    assert scored["above"] == scored["below"] == 0.0 and scored["provisioning"] == pytest.approx(
+        np.nansum(actual + 1) / np.nansum(actual)
+    )
