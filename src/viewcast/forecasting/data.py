@@ -326,9 +326,19 @@ def _weekday_interpolate(series: pd.Series) -> pd.Series:
     the cut-off, made the held-out error of their forecasts 1.4-2.3 times the same panel's without
     the outage (ETS's 3.8 times on one); filled by weekday, 0.97-1.00 times.
     """
-    by_weekday = series.groupby(series.index % SEASON, group_keys=False)
-    filled = by_weekday.apply(lambda days: days.interpolate(method="index", limit_area="inside")).reindex(series.index)
-    return filled.interpolate(method="linear")
+    t, values = series.index.to_numpy(), series.to_numpy(dtype=float)
+    known = ~np.isnan(values)
+    out = values.copy()
+    for weekday in range(SEASON):
+        same = t % SEASON == weekday
+        days, seen = t[same & known], values[same & known]
+        inside = same & ~known & (t > days[0]) & (t < days[-1]) if len(days) else False
+        if np.any(inside):
+            out[inside] = np.interp(t[inside], days, seen)
+    left = np.isnan(out)
+    if left.any():
+        out[left] = np.interp(t[left], t[~left], out[~left])
+    return pd.Series(out, index=series.index)
 
 
 def _routine_gaps(full: np.ndarray, present: np.ndarray) -> np.ndarray:

@@ -199,8 +199,11 @@ def aggregate(data: ViewsData, by: By = "total") -> Panel:
     else:
         keys = frame["category" if by == "category" else "creator"].astype(str)
     any_filled = bool(frame["filled"].any())
-    keyed = frame.assign(key=keys.to_numpy(), filled_views=frame["views"].where(frame["filled"], 0.0))
-    columns = {"views": "sum", "filled_views": "sum", "filled": "any"} if any_filled else {"views": "sum"}
+    keyed = frame.assign(key=keys.to_numpy())
+    columns = {"views": "sum"}
+    if any_filled:  # the share of each day's views that was filled in, not observed
+        keyed["filled_views"] = frame["views"].where(frame["filled"], 0.0)
+        columns |= {"filled_views": "sum", "filled": "any"}
     summed = keyed.groupby(["key", "t"], sort=True)[list(columns)].agg(columns)
     ids, starts, values, filled, trimmed = [], [], [], [], 0
     for key, series in summed.groupby(level=0, sort=True):
