@@ -99,22 +99,25 @@ def choose_total(
     series_forecasts: np.ndarray,
     series_factors: np.ndarray,
     backtest_origins: int,
+    series_observed: np.ndarray | None = None,
 ) -> tuple[str, dict[str, float | int | None]]:
     """``"direct"`` or ``"bottom-up"``, and the honest backtest MAEs it was chosen on.
 
-    ``series_actual`` is ``(series, origins, window)`` (NaN on days not scored),
-    ``series_forecasts`` the members' ``(members, series, origins, window)`` backtest forecasts
-    and ``series_factors`` the public holidays' multipliers of the series' combinations
-    (``direct`` carries its own, :meth:`DirectTotal.moved`), so both sides are scored as they
-    would be served.
+    ``series_actual`` is ``(series, origins, window)`` (NaN where a series has no origin),
+    ``series_observed`` the same with NaN on the days not scored (the loader's filled days; the
+    weights read only the others), ``series_forecasts`` the members' ``(members, series, origins,
+    window)`` backtest forecasts and ``series_factors`` the public holidays' multipliers of the
+    series' combinations (``direct`` carries its own, :meth:`DirectTotal.moved`), so both sides
+    are scored as they would be served.
     """
     if direct is None:
         return BOTTOM_UP, {"shared_origins": 0, "mae_bottom_up": None, "mae_direct": None}
     k = backtest_origins
-    shared = np.isfinite(series_actual[:, :k]).any(axis=2).all(axis=0) & np.isfinite(direct.actual[0, :k, 0])
+    shared = np.isfinite(series_actual[:, :k, 0]).all(axis=0) & np.isfinite(direct.actual[0, :k, 0])
     if shared.sum() < MIN_SHARED_ORIGINS:
         return BOTTOM_UP, {"shared_origins": int(shared.sum()), "mae_bottom_up": None, "mae_direct": None}
-    loo = leave_one_origin_out(series_actual[:, :k], series_forecasts[:, :, :k], TRIM)
+    scored = series_actual if series_observed is None else series_observed
+    loo = leave_one_origin_out(scored[:, :k], series_forecasts[:, :, :k], TRIM)
     summed = (loo * series_factors[:, :k]).sum(axis=0)
     actual = direct.observed[0, :k][shared]
     mae_bottom_up = float(np.nanmean(np.abs(actual - summed[shared])))

@@ -145,7 +145,7 @@ def fit_forecast(panel: Panel, config: ForecastConfig) -> Fit:
     if direct is not None:
         plain_direct = direct.moved(total_open[None])
         moved_direct = plain_direct.moved(window_factors(total.values, total.starts, total_lengths, w, holidays))
-    source, choice = choose_total(moved_direct, observed, scored, factors * opened, n_bt)
+    source, choice = choose_total(moved_direct, actual, scored, factors * opened, n_bt, observed)
     serving, plain = (moved_direct, plain_direct) if source == DIRECT else (None, None)
     total_actual, total_forecast, total_present = total_forecast_windows(actual, combined, serving)
     total_windows = (total_actual, total_forecast * total_open, total_present)
